@@ -1,0 +1,327 @@
+"""The ASGI adapter: scope and body in, response messages out; plus lifespan.
+
+The body is read (up to ``MAX_CONTENT_LENGTH``) before dispatch, so
+``request.form`` and ``request.json`` stay synchronous. ``async def`` views
+run on the event loop; a sync view runs, with its hooks, in a worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+import typing as t
+from collections.abc import AsyncIterable, Iterable
+from urllib.parse import quote
+
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ._async import is_async_callable, run_in_thread
+from ._lazy import lazy
+from .ctx import RequestContext
+from .request import Request
+
+from .response import Response, bodiless_headers
+
+if t.TYPE_CHECKING:
+    from .app import Vial
+
+__all__ = ["ASGIRequest", "environ_from_scope", "serve"]
+
+Message = dict[str, t.Any]
+Receive = t.Callable[[], t.Awaitable[Message]]
+Send = t.Callable[[Message], t.Awaitable[None]]
+
+_header_keys: dict[str, bytes] = {}
+
+
+class ASGIRequest(Request):
+    """A request received over ASGI: headers come from the scope, the body was pre-read."""
+
+    __slots__ = ("_body", "scope")
+
+    def __init__(
+        self, scope: dict[str, t.Any], body: bytes | None, app: Vial | None = None
+    ) -> None:
+        self.scope = scope
+        self._body = body
+        self._app = app
+        self.method = scope["method"]
+        path: str = scope["path"] or "/"
+        if path[0] != "/" or path[:2] == "//":
+            path = "/" + path.lstrip("/")
+        self.path = path
+        self.url_rule = None
+        self.view_args = None
+        self.routing_exception = None
+        self._matched = False
+
+    def _header(self, name: str) -> str | None:
+        key = _header_keys.get(name)
+        if key is None:
+            key = _header_keys[name] = name.encode("latin-1")
+        values = [v for k, v in self.scope["headers"] if k.lower() == key]
+        if not values:
+            return None
+        separator = b"; " if key == b"cookie" else b", "
+        return separator.join(values).decode("latin-1")
+
+    @lazy
+    def headers(self) -> Headers:  # type: ignore[override]
+        """The request headers."""
+        return Headers(
+            [(k.decode("latin-1").title(), v.decode("latin-1")) for k, v in self.scope["headers"]]
+        )
+
+    @property
+    def scheme(self) -> str:
+        """The URL scheme, ``http`` or ``https``."""
+        return self.scope.get("scheme", "http")  # type: ignore[no-any-return]
+
+    @property
+    def server(self) -> tuple[str, int | None] | None:
+        """The address ``(host, port)`` the server listens on."""
+        server = self.scope.get("server")
+        return (server[0], server[1]) if server else None
+
+    @property
+    def remote_addr(self) -> str | None:
+        """The client's address."""
+        client = self.scope.get("client")
+        return client[0] if client else None
+
+    @lazy
+    def root_path(self) -> str:
+        """The prefix the app is mounted under, without a trailing slash."""
+        return self.scope.get("root_path", "").rstrip("/")  # type: ignore[no-any-return]
+
+    @lazy
+    def query_string(self) -> bytes:
+        """The raw query string."""
+        return self.scope.get("query_string", b"")  # type: ignore[no-any-return]
+
+    def _input_stream(self) -> t.IO[bytes]:
+        if self._body is None:
+            raise RequestEntityTooLarge()
+        return io.BytesIO(self._body)
+
+    @lazy
+    def environ(self) -> dict[str, t.Any]:  # type: ignore[override]
+        """A WSGI environ equivalent to the scope, for code that wants one."""
+        return environ_from_scope(self.scope, self._body or b"")
+
+
+def environ_from_scope(scope: dict[str, t.Any], body: bytes) -> dict[str, t.Any]:
+    """Build a WSGI environ from an ASGI HTTP scope and its body."""
+    server = scope.get("server") or ("localhost", 80)
+    client = scope.get("client") or ("", 0)
+    environ: dict[str, t.Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": scope.get("root_path", "").encode().decode("latin-1"),
+        "PATH_INFO": scope["path"].encode().decode("latin-1"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1]),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "REMOTE_ADDR": client[0],
+        "REMOTE_PORT": str(client[1]),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "asgi.scope": scope,
+    }
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = f"HTTP_{name}"
+        if name in environ:
+            value = f"{environ[name]}{'; ' if name == 'HTTP_COOKIE' else ','}{value}"
+        environ[name] = value
+    return environ
+
+
+def scope_from_environ(environ: dict[str, t.Any]) -> dict[str, t.Any]:
+    """Build an ASGI HTTP scope from a WSGI environ (used by the test client)."""
+    headers = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").lower()
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = key.replace("_", "-").lower()
+        else:
+            continue
+        headers.append((name.encode("latin-1"), str(value).encode("latin-1")))
+    path_bytes = environ.get("PATH_INFO", "").encode("latin-1")
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": environ.get("SERVER_PROTOCOL", "HTTP/1.1").partition("/")[2] or "1.1",
+        "method": environ["REQUEST_METHOD"],
+        "scheme": environ.get("wsgi.url_scheme", "http"),
+        "path": path_bytes.decode("utf-8", "replace"),
+        "raw_path": quote(path_bytes, safe="/").encode("ascii"),
+        "query_string": environ.get("QUERY_STRING", "").encode("latin-1"),
+        "root_path": environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace"),
+        "headers": headers,
+        "client": (environ.get("REMOTE_ADDR", "127.0.0.1"), int(environ.get("REMOTE_PORT") or 0)),
+        "server": (environ.get("SERVER_NAME", "localhost"), int(environ.get("SERVER_PORT") or 80)),
+    }
+
+
+async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
+    """Handle one ASGI connection scope with ``app``."""
+    kind = scope["type"]
+    if kind == "http":
+        await _http(app, scope, receive, send)
+    elif kind == "lifespan":
+        await _lifespan(app, receive, send)
+    elif kind == "websocket":
+        message = await receive()
+        if message["type"] == "websocket.connect":
+            await send({"type": "websocket.close", "code": 1003})
+    else:
+        raise ValueError(f"vial cannot handle ASGI scope type {kind!r}.")
+
+
+async def _read_body(app: Vial, scope: dict[str, t.Any], receive: Receive) -> bytes | None:
+    """Read the whole body; None when it is larger than ``MAX_CONTENT_LENGTH``."""
+    limit: int | None = app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None:
+        for key, value in scope["headers"]:
+            if key.lower() == b"content-length":
+                try:
+                    if int(value) > limit:
+                        return None
+                except ValueError:
+                    pass
+                break
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if limit is not None and size > limit:
+                return None
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+class _Disconnected(Exception):
+    """The client went away before sending the whole body."""
+
+
+async def _http(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
+    try:
+        body = await _read_body(app, scope, receive)
+    except _Disconnected:
+        return
+    request = ASGIRequest(scope, body, app)
+    preserve = scope.get("vial.preserve_context")
+    if preserve is not None:
+        request.__dict__["_preserve_context"] = preserve
+    ctx = RequestContext(app, request)
+    if not app._got_first_request:
+        app._freeze()
+    app._match_request(request)
+    rule = request.url_rule
+    if rule is not None and not _is_async_view(app, rule.endpoint):
+        response = await run_in_thread(app._handle, ctx)
+    else:
+        response = await app._handle_async(ctx)
+    await send_response(response, request.method, send)
+
+
+def _is_async_view(app: Vial, endpoint: str) -> bool:
+    cache = app._async_views
+    result = cache.get(endpoint)
+    if result is None:
+        result = cache[endpoint] = is_async_callable(app.view_functions[endpoint])
+    return result
+
+
+async def send_response(response: Response, method: str, send: Send) -> None:
+    """Send ``response`` as ASGI messages, streaming iterables chunk by chunk."""
+    headers = bodiless_headers(response)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response._status_code,
+            "headers": [
+                (k.encode("latin-1"), v.encode("latin-1"))
+                for k, v in (headers or response._headers_list)
+            ],
+        }
+    )
+    body = response.response
+    if headers is not None or method == "HEAD":
+        await send({"type": "http.response.body", "body": b""})
+        response.close()
+        return
+    if type(body) is list and response._on_close is None:
+        await send(
+            {"type": "http.response.body", "body": body[0] if len(body) == 1 else b"".join(body)}
+        )
+        return
+    try:
+        if isinstance(body, AsyncIterable):
+            async for chunk in body:
+                await _send_chunk(send, chunk)
+        elif type(body) is list:
+            for chunk in body:
+                await _send_chunk(send, chunk)
+        else:
+            await _stream_sync(body, send)
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        await run_in_thread(response.close)
+
+
+async def _send_chunk(send: Send, chunk: str | bytes) -> None:
+    if isinstance(chunk, str):
+        chunk = chunk.encode()
+    if chunk:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+
+async def _stream_sync(body: Iterable[str | bytes], send: Send) -> None:
+    """Iterate a sync iterable in worker threads, a chunk at a time."""
+    iterator = iter(body)
+    done = object()
+    while True:
+        chunk = await run_in_thread(next, iterator, done)
+        if chunk is done:
+            return
+        await _send_chunk(send, chunk)  # type: ignore[arg-type]
+
+
+async def _lifespan(app: Vial, receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await app._start_serving_async()
+            except Exception as e:
+                await send(
+                    {"type": "lifespan.startup.failed", "message": f"{type(e).__name__}: {e}"}
+                )
+                return
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            try:
+                await app._stop_serving_async()
+            except Exception as e:
+                await send(
+                    {"type": "lifespan.shutdown.failed", "message": f"{type(e).__name__}: {e}"}
+                )
+                return
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,329 @@
+"""Application and request contexts, kept in one ``ContextVar``.
+
+The innermost pushed context is the value of ``_cv_ctx``. A request context is
+also an application context (it carries ``app`` and ``g``), so serving a
+request sets and resets a single context variable. When a request context is
+pushed inside an application context of the same app, it shares that
+context's ``g``, as in Flask.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import sys
+import typing as t
+from types import TracebackType
+
+from . import signals
+
+if t.TYPE_CHECKING:
+    from .app import Vial
+    from .request import Request
+    from .sessions import SessionMixin
+
+__all__ = [
+    "AppContext",
+    "RequestContext",
+    "after_this_request",
+    "copy_current_request_context",
+    "has_app_context",
+    "has_request_context",
+]
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+_NO_APP = """\
+Working outside of application context.
+
+This typically means that you attempted to use functionality that needed
+the current application. To solve this, set up an application context
+with app.app_context(). See the documentation for more information.\
+"""
+
+_NO_REQUEST = """\
+Working outside of request context.
+
+This typically means that you attempted to use functionality that needed
+an active HTTP request. Consult the documentation on testing for
+information about how to avoid this problem.\
+"""
+
+_sentinel: t.Any = object()
+
+
+class _AppCtxGlobals:
+    """The ``g`` object: a plain namespace that lives as long as its app context."""
+
+    def __getattr__(self, name: str) -> t.Any:
+        raise AttributeError(name) from None
+
+    def get(self, name: str, default: t.Any = None) -> t.Any:
+        """Return attribute ``name``, or ``default`` when it is not set."""
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: t.Any = _sentinel) -> t.Any:
+        """Remove attribute ``name`` and return it; ``default`` if given and missing."""
+        if default is _sentinel:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: t.Any = None) -> t.Any:
+        """Return attribute ``name``, setting it to ``default`` first if missing."""
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.__dict__
+
+    def __iter__(self) -> t.Iterator[str]:
+        return iter(self.__dict__)
+
+    def _get_current_object(self) -> _AppCtxGlobals:
+        return self
+
+    def __repr__(self) -> str:
+        from .globals import current_app
+
+        try:
+            return f"<vial.g of '{current_app.name}'>"
+        except RuntimeError:
+            return object.__repr__(self)
+
+
+class _NoContext:
+    """The value of the context variable when nothing is pushed."""
+
+    __slots__ = ()
+
+    @property
+    def app(self) -> Vial:
+        raise RuntimeError(_NO_APP)
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        raise RuntimeError(_NO_APP)
+
+    @property
+    def request(self) -> Request:
+        raise RuntimeError(_NO_REQUEST)
+
+    @property
+    def session(self) -> SessionMixin:
+        raise RuntimeError(_NO_REQUEST)
+
+
+_NO_CONTEXT = _NoContext()
+_cv_ctx: contextvars.ContextVar[t.Any] = contextvars.ContextVar("vial.ctx", default=_NO_CONTEXT)
+
+
+class AppContext:
+    """Makes ``current_app`` and ``g`` available; created by ``app.app_context()``.
+
+    Use it as a context manager, or call :meth:`push` and :meth:`pop`.
+    """
+
+    __slots__ = ("_g", "_tokens", "app", "url_adapter")
+
+    def __init__(self, app: Vial) -> None:
+        self.app = app
+        self._g: _AppCtxGlobals | None = None
+        self._tokens: list[contextvars.Token[t.Any]] = []
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        """The ``g`` namespace of this context, created on first use."""
+        g = self._g
+        if g is None:
+            g = self._g = self.app.app_ctx_globals_class()
+        return g
+
+    @property
+    def request(self) -> Request:
+        raise RuntimeError(_NO_REQUEST)
+
+    @property
+    def session(self) -> SessionMixin:
+        raise RuntimeError(_NO_REQUEST)
+
+    def push(self) -> None:
+        """Make this the current context."""
+        self._tokens.append(_cv_ctx.set(self))
+        if signals.appcontext_pushed.receivers:
+            signals.appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:
+        """Tear down and remove this context; ``exc`` is passed to the teardown functions."""
+        try:
+            if len(self._tokens) == 1:
+                if exc is _sentinel:
+                    exc = sys.exc_info()[1]
+                self.app.do_teardown_appcontext(exc)
+        finally:
+            _pop_token(self)
+        if signals.appcontext_popped.receivers:
+            signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def __enter__(self) -> AppContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+    def _get_current_object(self) -> AppContext:
+        return self
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self.app.name!r}>"
+
+
+def _pop_token(ctx: AppContext) -> None:
+    current = _cv_ctx.get()
+    _cv_ctx.reset(ctx._tokens.pop())
+    if current is not ctx:
+        raise AssertionError(f"Popped wrong context. ({current!r} instead of {ctx!r})")
+
+
+class RequestContext(AppContext):
+    """The context of one request: ``request`` and ``session`` besides ``current_app`` and ``g``.
+
+    Pushed by the app for every request and by ``app.test_request_context()``.
+    When no application context of the same app is active, it acts as the
+    application context too, and runs the app's teardown functions for both.
+    """
+
+    __slots__ = (
+        "_after_request_functions",
+        "_async_teardown",
+        "_held",
+        "_owns_app_context",
+        "_session",
+        "request",
+    )
+
+    def __init__(self, app: Vial, request: Request, session: SessionMixin | None = None) -> None:
+        self.app = app
+        self.request = request
+        self._g = None
+        self._tokens = []
+        self._session = session
+        self._owns_app_context = True
+        #: True when the ASGI path already awaited the teardown functions.
+        self._async_teardown = False
+        #: Streams (``stream_with_context``) still using this context after the view.
+        self._held = 0
+        self._after_request_functions: list[t.Callable[[t.Any], t.Any]] | None = None
+
+    @property
+    def session(self) -> SessionMixin:  # type: ignore[override]
+        """The session, opened from the request's cookie the first time it is used."""
+        session = self._session
+        if session is None:
+            session = self._session = self.app._open_session(self.request)
+        return session
+
+    @session.setter
+    def session(self, value: SessionMixin) -> None:
+        self._session = value
+
+    def copy(self) -> RequestContext:
+        """Return a new context for the same request object and session."""
+        return type(self)(self.app, self.request, self._session)
+
+    def push(self) -> None:
+        """Make this the current context, sharing ``g`` with an enclosing app context."""
+        outer = _cv_ctx.get()
+        if type(outer) is AppContext and outer.app is self.app:
+            self._g = outer.g
+            self._owns_app_context = False
+        self._tokens.append(_cv_ctx.set(self))
+        if self._owns_app_context and signals.appcontext_pushed.receivers:
+            signals.appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+        if not self.request._matched:
+            self.app._match_request(self.request)
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:
+        """Run the teardown functions and remove this context."""
+        try:
+            if len(self._tokens) == 1 and not self._held:
+                if exc is _sentinel:
+                    exc = sys.exc_info()[1]
+                self.app._teardown(self, exc)
+        finally:
+            _pop_token(self)
+        if self._owns_app_context and signals.appcontext_popped.receivers:
+            signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def __enter__(self) -> RequestContext:
+        self.push()
+        return self
+
+    def _release(self) -> None:
+        """A stream using this context ended: tear down if nothing else holds it."""
+        self._held -= 1
+        if not self._held and not self._tokens:
+            self.app._teardown(self, None)
+
+    def __repr__(self) -> str:
+        request = self.request
+        return f"<{type(self).__name__} '{request.url}' [{request.method}] of {self.app.name}>"
+
+
+def has_app_context() -> bool:
+    """Tell whether an application context (or a request context) is active."""
+    return _cv_ctx.get() is not _NO_CONTEXT
+
+
+def has_request_context() -> bool:
+    """Tell whether a request context is active."""
+    return isinstance(_cv_ctx.get(), RequestContext)
+
+
+def _request_ctx() -> RequestContext:
+    ctx = _cv_ctx.get()
+    if not isinstance(ctx, RequestContext):
+        raise RuntimeError(_NO_REQUEST)
+    return ctx
+
+
+def after_this_request(f: F) -> F:
+    """Run ``f(response)`` after the current request, before the app's after_request hooks.
+
+    It must return a response object (the same or a new one).
+    """
+    ctx = _cv_ctx.get()
+    if not isinstance(ctx, RequestContext):
+        raise RuntimeError(
+            "'after_this_request' can only be used when a request context is active,"
+            " such as in a view function."
+        )
+    if ctx._after_request_functions is None:
+        ctx._after_request_functions = []
+    ctx._after_request_functions.append(f)
+    return f
+
+
+def copy_current_request_context(f: F) -> F:
+    """Decorate ``f`` so that it runs inside a copy of the current request context.
+
+    Useful for work handed to a thread or greenlet that still needs
+    ``request`` and ``session``.
+    """
+    ctx = _cv_ctx.get()
+    if not isinstance(ctx, RequestContext):
+        raise RuntimeError(
+            "'copy_current_request_context' can only be used when a request context is"
+            " active, such as in a view function."
+        )
+    copied = ctx.copy()
+
+    def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        with copied:
+            return copied.app.ensure_sync(f)(*args, **kwargs)
+
+    return t.cast(F, functools.update_wrapper(wrapper, f))
