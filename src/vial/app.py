@@ -45,6 +45,9 @@ from .routing import BuildError, Map, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, _setup_method
 from .sessions import SecureCookieSessionInterface, SessionMixin
 from .templating import _default_template_ctx_processor
+from .helpers import _redirect, _response_from_http_exception, _response_from_wsgi
+from .wsgi import serve as _serve_wsgi
+from .asgi import serve as _serve_asgi
 
 if t.TYPE_CHECKING:
     from jinja2 import BaseLoader
@@ -61,8 +64,8 @@ _HTML = "text/html; charset=utf-8"
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
-def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
-    if value is None or isinstance(value, timedelta):
+def _make_timedelta(value: timedelta | int) -> timedelta:
+    if isinstance(value, timedelta):
         return value
     return timedelta(seconds=value)
 
@@ -235,6 +238,7 @@ class Vial(Scaffold):
         self._sync_views: dict[str, t.Callable[..., t.Any]] = {}
         self._async_views: dict[str, bool] = {}
         self._fast_text = False
+        self._has_teardown_funcs = True
         self._domain_mode = 0
 
         if self.has_static_folder:
@@ -647,6 +651,7 @@ class Vial(Scaffold):
             elif self.subdomain_matching or any(r.subdomain for r in self.url_map.iter_rules()):
                 mode = 2
             self._domain_mode = mode
+            self._has_teardown_funcs = any(self.teardown_request_funcs.values())
             self._got_first_request = True
         if not self._serving:
             self._start_serving_sync()
@@ -755,7 +760,8 @@ class Vial(Scaffold):
             error = e
             raise
         finally:
-            self._preserve(ctx)
+            if ctx._preserve is not None:
+                ctx._preserve(ctx)
             if error is not None and self.should_ignore_error(error):
                 error = None
             ctx.pop(error)
@@ -784,7 +790,9 @@ class Vial(Scaffold):
                     if rule.provide_automatic_options and request.method == "OPTIONS":
                         rv = self.make_default_options_response()
                     else:
-                        rv = self._view(rule.endpoint)(**request.view_args)  # type: ignore[arg-type]
+                        endpoint = rule.endpoint
+                        view = self._sync_views.get(endpoint) or self._view(endpoint)
+                        rv = view(**request.view_args)  # type: ignore[arg-type]
         except Exception as e:
             rv = self.handle_user_exception(e)
         return self._finalize(ctx, rv, plan)
@@ -794,6 +802,8 @@ class Vial(Scaffold):
     ) -> Response:
         if type(rv) is str and self._fast_text:
             response = Response._text(rv.encode(), 200, _HTML)
+        elif isinstance(rv, HTTPException):
+            response = _response_from_http_exception(self, rv)
         else:
             response = self.make_response(rv)
         try:
@@ -903,7 +913,8 @@ class Vial(Scaffold):
             error = e
             raise
         finally:
-            self._preserve(ctx)
+            if ctx._preserve is not None:
+                ctx._preserve(ctx)
             if error is not None and self.should_ignore_error(error):
                 error = None
             ctx._async_teardown = True
@@ -997,14 +1008,16 @@ class Vial(Scaffold):
     def _find_error_handler(
         self, e: Exception, blueprints: t.Sequence[str] | None = None
     ) -> t.Callable[[t.Any], t.Any] | None:
-        exc_class, code = self._get_exc_class_and_code(type(e))
         if blueprints is None:
-            blueprints = _request_ctx().request.blueprints if _has_request() else ()
-        key = (exc_class, blueprints[0] if blueprints else None)
+            ctx = _cv_ctx.get()
+            rule = ctx.request.url_rule if isinstance(ctx, RequestContext) else None
+            blueprints = self._request_plan(rule).blueprints
+        key = (type(e), blueprints[0] if blueprints else None)
         if self._got_first_request:
             cached = self._handler_cache.get(key, _sentinel)
             if cached is not _sentinel:
                 return cached  # type: ignore[no-any-return]
+        exc_class, code = self._get_exc_class_and_code(type(e))
         handler = None
         names = (*blueprints, None)
         for c in (code, None) if code is not None else (None,):
@@ -1086,22 +1099,18 @@ class Vial(Scaffold):
         """Return True to hide ``error`` from the teardown functions."""
         return False
 
-    def _preserve(self, ctx: RequestContext) -> None:
-        preserve = ctx.request.__dict__.get("_preserve_context")
-        if preserve is not None:
-            preserve(ctx)
-
     def _teardown(self, ctx: RequestContext, exc: BaseException | None) -> None:
         """Run the teardown functions of a request context being popped."""
-        funcs = self._request_plan(ctx.request.url_rule).teardown
-        if funcs and not ctx._async_teardown:
-            for func in funcs:
+        if self._has_teardown_funcs and not ctx._async_teardown:
+            for func in self._request_plan(ctx.request.url_rule).teardown:
                 func(exc)
         if signals.request_tearing_down.receivers:
             signals.request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
-        if "_form_data" in ctx.request.__dict__:
+        if ctx.request._uploads:
             ctx.request.close()
-        if ctx._owns_app_context:
+        if ctx._owns_app_context and (
+            self.teardown_appcontext_funcs or signals.appcontext_tearing_down.receivers
+        ):
             if not ctx._async_teardown:
                 self.do_teardown_appcontext(exc)
             elif signals.appcontext_tearing_down.receivers:
@@ -1134,8 +1143,6 @@ class Vial(Scaffold):
         iterator (streamed), an HTTP exception, a WSGI callable, or a tuple
         ``(body, status)``, ``(body, headers)`` or ``(body, status, headers)``.
         """
-        from .helpers import _response_from_http_exception, _response_from_wsgi
-
         status = headers = None
         if isinstance(rv, tuple):
             size = len(rv)
@@ -1187,8 +1194,6 @@ class Vial(Scaffold):
 
     def redirect(self, location: str, code: int = 302) -> Response:
         """A redirect response to ``location``."""
-        from .helpers import _redirect
-
         return _redirect(self.response_class, location, code)
 
     # -- serving
@@ -1201,15 +1206,11 @@ class Vial(Scaffold):
 
     def wsgi_app(self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]) -> t.Any:
         """The WSGI application; wrap this (not the app) in WSGI middleware."""
-        from .wsgi import serve
-
-        return serve(self, environ, start_response)
+        return _serve_wsgi(self, environ, start_response)
 
     def asgi_app(self, scope: dict[str, t.Any], receive: t.Any, send: t.Any) -> t.Any:
         """The ASGI 3 application."""
-        from .asgi import serve
-
-        return serve(self, scope, receive, send)
+        return _serve_asgi(self, scope, receive, send)
 
     def run(
         self,

@@ -54,6 +54,7 @@ class ASGIRequest(Request):
         self.view_args = None
         self.routing_exception = None
         self._matched = False
+        self._uploads = False
 
     def _header(self, name: str) -> str | None:
         key = _header_keys.get(name)
@@ -225,10 +226,9 @@ async def _http(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
     except _Disconnected:
         return
     request = ASGIRequest(scope, body, app)
-    preserve = scope.get("vial.preserve_context")
-    if preserve is not None:
-        request.__dict__["_preserve_context"] = preserve
     ctx = RequestContext(app, request)
+    if "vial.preserve_context" in scope:
+        ctx._preserve = scope["vial.preserve_context"]
     if not app._got_first_request:
         app._freeze()
     app._match_request(request)

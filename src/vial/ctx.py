@@ -202,6 +202,7 @@ class RequestContext(AppContext):
         "_async_teardown",
         "_held",
         "_owns_app_context",
+        "_preserve",
         "_session",
         "request",
     )
@@ -217,6 +218,8 @@ class RequestContext(AppContext):
         self._async_teardown = False
         #: Streams (``stream_with_context``) still using this context after the view.
         self._held = 0
+        #: The test client's hook to keep this context after the request.
+        self._preserve: t.Callable[[RequestContext], None] | None = None
         self._after_request_functions: list[t.Callable[[t.Any], t.Any]] | None = None
 
     @property

@@ -102,6 +102,7 @@ class Request:
         "__dict__",
         "_app",
         "_matched",
+        "_uploads",
         "environ",
         "method",
         "path",
@@ -129,6 +130,7 @@ class Request:
         self.view_args: dict[str, t.Any] | None = None
         self.routing_exception: Exception | None = None
         self._matched = False
+        self._uploads = False
 
     # -- the few things that differ between servers (ASGIRequest overrides them)
 
@@ -497,6 +499,7 @@ class Request:
             form, files = parser.parse(self.stream, boundary.encode("latin-1"), length)
         except ValueError as e:
             raise BadRequest(f"The multipart body is malformed: {e}")
+        self._uploads = bool(files)
         return form, files  # type: ignore[return-value]
 
     # -- JSON

@@ -203,7 +203,7 @@ class VialClient(werkzeug.test.Client):
             request = self._request_from_builder_args(args, kwargs)
         self._context_stack.close()
         response = super().open(request, buffered=buffered, follow_redirects=follow_redirects)
-        response.json_module = self.application.json
+        response.json_module = self.application.json  # type: ignore[assignment]
         while self._new_contexts:
             self._context_stack.enter_context(self._new_contexts.pop())
         return t.cast(TestResponse, response)

@@ -20,21 +20,20 @@ def serve(
     app: Vial, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
 ) -> Iterable[bytes]:
     """Handle one WSGI request with ``app``."""
-    request = app.request_class(environ, app)
-    preserve = environ.get("werkzeug.debug.preserve_context")
-    if preserve is not None:
-        request.__dict__["_preserve_context"] = preserve
-    return send_response(app._handle(RequestContext(app, request)), environ, start_response)
+    ctx = RequestContext(app, app.request_class(environ, app))
+    if "werkzeug.debug.preserve_context" in environ:
+        ctx._preserve = environ["werkzeug.debug.preserve_context"]
+    return send_response(app._handle(ctx), environ, start_response)
 
 
 def send_response(
     response: Response, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
 ) -> Iterable[bytes]:
     """Start the WSGI response and return the body iterable."""
-    status = response._status or status_line(response._status_code)
-    headers = bodiless_headers(response)
-    if headers is not None or environ.get("REQUEST_METHOD") == "HEAD":
-        start_response(status, headers or response._headers_list)
+    code = response._status_code
+    status = response._status or status_line(code)
+    if code == 204 or code == 304 or environ.get("REQUEST_METHOD") == "HEAD":
+        start_response(status, bodiless_headers(response) or response._headers_list)
         response.close()
         return ()
     start_response(status, response._headers_list)

@@ -1,0 +1,1 @@
+"""A package holding its app in a submodule."""
