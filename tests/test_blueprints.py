@@ -142,17 +142,17 @@ def test_url_defaults_and_value_preprocessor(app: Vial, client: VialClient) -> N
     assert client.get("/fr/about").text == "fr /fr/about"
 
 
-def test_blueprint_url_defaults_and_subdomain_option(app: Vial, client: VialClient) -> None:
-    bp = Blueprint("pages", __name__, url_defaults={"page": "home"})
+def test_blueprint_url_defaults(app: Vial, client: VialClient) -> None:
+    bp = Blueprint("pages", __name__, url_defaults={"lang": "en"})
 
-    def show(page: str) -> str:
-        return page
+    def show(lang: str, page: str = "home") -> str:
+        return f"{lang}:{page}"
 
-    bp.add_url_rule("/", "show", show)
+    bp.add_url_rule("/", "index", show)
     bp.add_url_rule("/<page>", "show", show)
-    app.register_blueprint(bp)
-    assert client.get("/").text == "home"
-    assert client.get("/faq").text == "faq"
+    app.register_blueprint(bp, url_defaults={"lang": "fr"})
+    assert client.get("/").text == "fr:home"
+    assert client.get("/faq").text == "fr:faq"
 
 
 def test_view_decorated_endpoint(app: Vial, client: VialClient) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from werkzeug.datastructures import Headers
@@ -84,7 +84,7 @@ def test_json_helpers() -> None:
 def test_header_properties() -> None:
     rv = Response()
     rv.location = "/next"
-    rv.last_modified = datetime(2020, 1, 2, tzinfo=timezone.utc)
+    rv.last_modified = datetime(2020, 1, 2, tzinfo=UTC)
     rv.cache_control.max_age = 60
     rv.cache_control.public = True
     rv.vary.add("Cookie")
@@ -92,7 +92,7 @@ def test_header_properties() -> None:
     rv.set_etag("abc")
     assert rv.headers["Location"] == "/next"
     assert rv.headers["Last-Modified"] == "Thu, 02 Jan 2020 00:00:00 GMT"
-    assert rv.last_modified == datetime(2020, 1, 2, tzinfo=timezone.utc)
+    assert rv.last_modified == datetime(2020, 1, 2, tzinfo=UTC)
     assert sorted(rv.headers["Cache-Control"].split(", ")) == ["max-age=60", "public"]
     assert rv.headers["Vary"] == "Cookie, Accept"
     assert rv.get_etag() == ("abc", False)

@@ -6,8 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from typing import IO
 
 import httpx
 import pytest
@@ -24,12 +26,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(command: list[str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, cwd=HERE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start(command: list[str], port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, cwd=HERE, stdout=log, stderr=log)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+            log.seek(0)
+            raise RuntimeError(f"server exited: {log.read().decode()}")
         try:
             httpx.get(f"http://127.0.0.1:{port}/", timeout=0.5)
             return process
@@ -71,11 +74,12 @@ def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
             "on",
             "servedapp:app",
         ]
-    process = start(command, port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(process)
+    with tempfile.TemporaryFile() as log:
+        process = start(command, port, log)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(process)
 
 
 def test_pages(base_url: str) -> None:

@@ -66,8 +66,9 @@ def write(folder: Path, files: dict[str, str]) -> None:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Vial:
-    """An app whose templates folder holds :data:`TEMPLATES`."""
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Vial:
+    """An app whose templates folder holds :data:`TEMPLATES`, not in debug mode."""
+    monkeypatch.delenv("VIAL_DEBUG", raising=False)
     write(tmp_path / "templates", TEMPLATES)
     app = Vial("templated_app", root_path=str(tmp_path))
     app.config.update(TESTING=True, SECRET_KEY="test secret")

@@ -25,8 +25,8 @@ def test_in_request_context(routed: Vial) -> None:
     with routed.test_request_context():
         assert url_for("index") == "/"
         assert url_for("home", name="bob") == "/home/bob/"
-        assert url_for("home", name="a b/c", page=2, tag=["x", "y"]) == (
-            "/home/a%20b%2Fc/?page=2&tag=x&tag=y"
+        assert url_for("home", name="a b?c", page=2, tag=["x", "y"]) == (
+            "/home/a%20b%3Fc/?page=2&tag=x&tag=y"
         )
         assert url_for("home", name="bob", _anchor="top part") == "/home/bob/#top%20part"
         assert url_for("home", name="bob", _external=True) == "http://localhost/home/bob/"

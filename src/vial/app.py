@@ -8,6 +8,8 @@ precomputed tuples (``_Plan``) instead of walking the registries.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 import os
 import sys
@@ -30,6 +32,7 @@ from werkzeug.routing import RequestRedirect, RoutingException
 from . import signals
 from ._async import async_to_sync, is_async_callable, to_async
 from ._lazy import lazy
+from .asgi import serve as _serve_asgi
 from .config import Config, ConfigAttribute
 from .ctx import (
     AppContext,
@@ -38,22 +41,20 @@ from .ctx import (
     _cv_ctx,
     _request_ctx,
 )
+from .helpers import _redirect, _response_from_http_exception, _response_from_wsgi
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .request import Request
 from .response import Response
 from .routing import BuildError, Map, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, _setup_method
-from .sessions import SecureCookieSessionInterface, SessionMixin
-from .templating import _default_template_ctx_processor
-from .helpers import _redirect, _response_from_http_exception, _response_from_wsgi
+from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
+from .templating import Environment, _default_template_ctx_processor
 from .wsgi import serve as _serve_wsgi
-from .asgi import serve as _serve_asgi
 
 if t.TYPE_CHECKING:
     from jinja2 import BaseLoader
 
     from .blueprints import Blueprint
-    from .templating import Environment
     from .testing import VialClient, VialCliRunner
 
 __all__ = ["Vial"]
@@ -101,7 +102,9 @@ class _Plan:
         outer_first: tuple[str | None, ...] = (None, *reversed(chain))
         inner_first: tuple[str | None, ...] = (*chain, None)
 
-        def collect(registry: dict[str | None, list[t.Any]], names: t.Any, rev: bool) -> tuple:
+        def collect(
+            registry: dict[str | None, list[t.Any]], names: t.Any, rev: bool
+        ) -> tuple[t.Any, ...]:
             funcs: list[t.Any] = []
             for name in names:
                 found = registry.get(name) or ()
@@ -138,7 +141,9 @@ class Vial(Scaffold):
     config_class = Config
     app_ctx_globals_class = _AppCtxGlobals
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
-    session_interface = SecureCookieSessionInterface()
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+    #: The Jinja environment class ``create_jinja_environment`` uses.
+    jinja_environment: type[Environment] = Environment
     test_client_class: type[VialClient] | None = None
     test_cli_runner_class: type[VialCliRunner] | None = None
     #: Options passed to the Jinja environment when it is created.
@@ -257,13 +262,13 @@ class Vial(Scaffold):
     # -- properties
 
     @lazy
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         """The app's name: the import name, or the script's name when run as ``__main__``."""
         if self.import_name == "__main__":
             fn = getattr(sys.modules["__main__"], "__file__", None)
             if fn is None:
                 return "__main__"
-            return os.path.splitext(os.path.basename(fn))[0]
+            return str(os.path.splitext(os.path.basename(fn))[0])
         return self.import_name
 
     @property
@@ -514,16 +519,16 @@ class Vial(Scaffold):
 
     def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> VialClient:
         """A test client; ``use_asgi=True`` drives the app through its ASGI interface."""
-        cls = self.test_client_class
-        if cls is None:
-            from .testing import VialClient as cls
+        from .testing import VialClient
+
+        cls = self.test_client_class or VialClient
         return cls(self, use_cookies=use_cookies, **kwargs)
 
     def test_cli_runner(self, **kwargs: t.Any) -> VialCliRunner:
         """A click runner that invokes this app's CLI commands."""
-        cls = self.test_cli_runner_class
-        if cls is None:
-            from .testing import VialCliRunner as cls
+        from .testing import VialCliRunner
+
+        cls = self.test_cli_runner_class or VialCliRunner
         return cls(self, **kwargs)
 
     # -- async support
@@ -698,6 +703,14 @@ class Vial(Scaffold):
     def _match_request(self, request: Request) -> None:
         """Match the request's path; store the rule and values, or the routing error."""
         request._matched = True
+        trusted = self.config["TRUSTED_HOSTS"]
+        if trusted is not None:
+            request.trusted_hosts = trusted
+            try:
+                request.host  # noqa: B018 - validates the Host header
+            except HTTPException as e:
+                request.routing_exception = e
+                return
         try:
             result = self.url_map.match(
                 request.path,
@@ -790,7 +803,7 @@ class Vial(Scaffold):
                     if rule.provide_automatic_options and request.method == "OPTIONS":
                         rv = self.make_default_options_response()
                     else:
-                        endpoint = rule.endpoint
+                        endpoint = t.cast(str, rule.endpoint)
                         view = self._sync_views.get(endpoint) or self._view(endpoint)
                         rv = view(**request.view_args)  # type: ignore[arg-type]
         except Exception as e:
@@ -949,7 +962,7 @@ class Vial(Scaffold):
                     if rule.provide_automatic_options and request.method == "OPTIONS":
                         rv = self.make_default_options_response()
                     else:
-                        view = self.view_functions[rule.endpoint]
+                        view = self.view_functions[t.cast(str, rule.endpoint)]
                         rv = await view(**request.view_args)  # type: ignore[arg-type]
         except Exception as e:
             rv = await self._handle_user_exception_async(e)
@@ -1168,7 +1181,7 @@ class Vial(Scaffold):
             )
         if not isinstance(rv, self.response_class):
             if isinstance(rv, (str, bytes, bytearray, Iterator)):
-                rv = self.response_class(rv, status=status, headers=headers)
+                rv = self.response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
                 status = headers = None
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
@@ -1229,6 +1242,12 @@ class Vial(Scaffold):
         return self
 
 
+# ASGI servers (uvicorn) pick ASGI 3 when ``app.__call__`` looks like a coroutine
+# function; it returns one for ASGI calls, so mark it as one.
+Vial.__call__._is_coroutine = asyncio.coroutines._is_coroutine  # type: ignore[attr-defined]
+if hasattr(inspect, "markcoroutinefunction"):  # Python 3.12+
+    inspect.markcoroutinefunction(Vial.__call__)
+
+
 def _has_request() -> bool:
     return isinstance(_cv_ctx.get(), RequestContext)
-

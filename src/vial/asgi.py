@@ -19,7 +19,6 @@ from ._async import is_async_callable, run_in_thread
 from ._lazy import lazy
 from .ctx import RequestContext
 from .request import Request
-
 from .response import Response, bodiless_headers
 
 if t.TYPE_CHECKING:
@@ -47,6 +46,9 @@ class ASGIRequest(Request):
         self._app = app
         self.method = scope["method"]
         path: str = scope["path"] or "/"
+        root = scope.get("root_path")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
         if path[0] != "/" or path[:2] == "//":
             path = "/" + path.lstrip("/")
         self.path = path
@@ -67,7 +69,7 @@ class ASGIRequest(Request):
         return separator.join(values).decode("latin-1")
 
     @lazy
-    def headers(self) -> Headers:  # type: ignore[override]
+    def headers(self) -> Headers:
         """The request headers."""
         return Headers(
             [(k.decode("latin-1").title(), v.decode("latin-1")) for k, v in self.scope["headers"]]
@@ -106,7 +108,7 @@ class ASGIRequest(Request):
         return io.BytesIO(self._body)
 
     @lazy
-    def environ(self) -> dict[str, t.Any]:  # type: ignore[override]
+    def environ(self) -> dict[str, t.Any]:
         """A WSGI environ equivalent to the scope, for code that wants one."""
         return environ_from_scope(self.scope, self._body or b"")
 
@@ -233,7 +235,7 @@ async def _http(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
         app._freeze()
     app._match_request(request)
     rule = request.url_rule
-    if rule is not None and not _is_async_view(app, rule.endpoint):
+    if rule is not None and not _is_async_view(app, t.cast(str, rule.endpoint)):
         response = await run_in_thread(app._handle, ctx)
     else:
         response = await app._handle_async(ctx)
@@ -300,7 +302,7 @@ async def _stream_sync(body: Iterable[str | bytes], send: Send) -> None:
         chunk = await run_in_thread(next, iterator, done)
         if chunk is done:
             return
-        await _send_chunk(send, chunk)  # type: ignore[arg-type]
+        await _send_chunk(send, chunk)
 
 
 async def _lifespan(app: Vial, receive: Receive, send: Send) -> None:

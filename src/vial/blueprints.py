@@ -226,17 +226,17 @@ class Blueprint(Scaffold):
         for key, value in self.error_handler_spec.items():
             key = name if key is None else f"{name}.{key}"
             merged = defaultdict(dict, {code: dict(handlers) for code, handlers in value.items()})
-            app.error_handler_spec[key] = merged  # type: ignore[assignment]
+            app.error_handler_spec[key] = merged
         for endpoint, func in self.view_functions.items():
             app.view_functions[endpoint] = func
-        extend(self.before_request_funcs, app.before_request_funcs)  # type: ignore[arg-type]
-        extend(self.after_request_funcs, app.after_request_funcs)  # type: ignore[arg-type]
-        extend(self.teardown_request_funcs, app.teardown_request_funcs)  # type: ignore[arg-type]
-        extend(self.url_default_functions, app.url_default_functions)  # type: ignore[arg-type]
-        extend(self.url_value_preprocessors, app.url_value_preprocessors)  # type: ignore[arg-type]
+        extend(self.before_request_funcs, app.before_request_funcs)
+        extend(self.after_request_funcs, app.after_request_funcs)
+        extend(self.teardown_request_funcs, app.teardown_request_funcs)
+        extend(self.url_default_functions, app.url_default_functions)
+        extend(self.url_value_preprocessors, app.url_value_preprocessors)
         extend(
-            self.template_context_processors,  # type: ignore[arg-type]
-            app.template_context_processors,  # type: ignore[arg-type]
+            self.template_context_processors,
+            app.template_context_processors,
         )
 
     @_setup_method

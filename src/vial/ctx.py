@@ -58,6 +58,15 @@ class _AppCtxGlobals:
     def __getattr__(self, name: str) -> t.Any:
         raise AttributeError(name) from None
 
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        self.__dict__[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
     def get(self, name: str, default: t.Any = None) -> t.Any:
         """Return attribute ``name``, or ``default`` when it is not set."""
         return self.__dict__.get(name, default)
@@ -209,7 +218,7 @@ class RequestContext(AppContext):
 
     def __init__(self, app: Vial, request: Request, session: SessionMixin | None = None) -> None:
         self.app = app
-        self.request = request
+        self.request = request  # type: ignore[misc]
         self._g = None
         self._tokens = []
         self._session = session
@@ -223,7 +232,7 @@ class RequestContext(AppContext):
         self._after_request_functions: list[t.Callable[[t.Any], t.Any]] | None = None
 
     @property
-    def session(self) -> SessionMixin:  # type: ignore[override]
+    def session(self) -> SessionMixin:
         """The session, opened from the request's cookie the first time it is used."""
         session = self._session
         if session is None:

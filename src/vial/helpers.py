@@ -11,8 +11,8 @@ from functools import update_wrapper
 from werkzeug import utils as wz_utils
 from werkzeug.exceptions import Aborter, HTTPException
 from werkzeug.routing import RequestRedirect
-from werkzeug.urls import iri_to_uri
 from werkzeug.sansio.response import Response as SansIOResponse
+from werkzeug.urls import iri_to_uri
 
 from . import signals
 from .ctx import _NO_CONTEXT, RequestContext, _cv_ctx, _request_ctx
@@ -96,7 +96,7 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
 class _VialAborter(Aborter):
     def __call__(
         self, code: int | SansIOResponse | Response, *args: t.Any, **kwargs: t.Any
-    ) -> t.NoReturn:  # type: ignore[override]
+    ) -> t.NoReturn:
         if isinstance(code, (Response, SansIOResponse)):
             raise HTTPException(response=code)  # type: ignore[arg-type]
         if code not in self.mapping:
@@ -140,10 +140,10 @@ def stream_with_context(
     if not isinstance(generator_or_function, Iterator):
 
         def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
-            gen = generator_or_function(*args, **kwargs)  # type: ignore[operator]
+            gen = generator_or_function(*args, **kwargs)
             return stream_with_context(gen)
 
-        return update_wrapper(decorator, generator_or_function)  # type: ignore[return-value, arg-type]
+        return update_wrapper(decorator, generator_or_function)  # type: ignore[return-value]
     ctx = _cv_ctx.get()
     if not isinstance(ctx, RequestContext):
         raise RuntimeError(
@@ -162,7 +162,7 @@ class _ContextStream(Iterator[t.AnyStr]):
 
     def __init__(self, ctx: RequestContext, gen: Iterator[t.AnyStr]) -> None:
         self.ctx = ctx
-        self.gen = gen
+        self.gen: Iterator[t.AnyStr] = gen
         self.closed = False
         ctx._held += 1
 
@@ -222,7 +222,7 @@ def get_flashed_messages(
         flashes = [f for f in flashes if f[0] in wanted]
     if not with_categories:
         return [x[1] for x in flashes]
-    return [tuple(x) for x in flashes]  # type: ignore[misc]
+    return [tuple(x) for x in flashes]
 
 
 def get_template_attribute(template_name: str, attribute: str) -> t.Any:
@@ -323,7 +323,7 @@ def _response_from_wsgi(app: Vial, rv: t.Any) -> Response:
 
     if isinstance(rv, SansIOResponse):
         response = app.response_class(
-            rv.response if hasattr(rv, "response") else None,  # type: ignore[attr-defined]
+            rv.response if hasattr(rv, "response") else None,
             rv.status,
             list(rv.headers),
             direct_passthrough=getattr(rv, "direct_passthrough", False),

@@ -71,7 +71,7 @@ def parse_urlencoded(text: str, max_parts: int | None = None) -> ImmutableMultiD
     parts = text.split("&")
     if max_parts is not None and len(parts) > max_parts:
         raise RequestEntityTooLarge(f"The form has more than {max_parts} fields.")
-    setdefault = dict.setdefault
+    lists: dict[str, list[str]] = {}
     for part in parts:
         if not part:
             continue
@@ -79,7 +79,9 @@ def parse_urlencoded(text: str, max_parts: int | None = None) -> ImmutableMultiD
         if "%" in part or "+" in part:
             key = unquote_plus(key)
             value = unquote_plus(value)
-        setdefault(result, key, []).append(value)  # type: ignore[arg-type]
+        lists.setdefault(key, []).append(value)
+    # A multidict stores a list per key; filling it directly skips per-item checks.
+    dict.update(result, lists)
     return result
 
 
@@ -186,7 +188,7 @@ class Request:
     @property
     def script_root(self) -> str:
         """Alias of :attr:`root_path`."""
-        return self.root_path  # type: ignore[no-any-return]
+        return self.root_path
 
     @lazy
     def host(self) -> str:
@@ -270,7 +272,11 @@ class Request:
     @lazy
     def cookies(self) -> ImmutableMultiDict[str, str]:
         """The cookies the client sent; malformed ones are skipped."""
-        return http.parse_cookie(self._header("cookie"), cls=self.parameter_storage_class)  # type: ignore[return-value]
+        cookies = http.parse_cookie(
+            self._header("cookie"),
+            cls=self.parameter_storage_class,  # type: ignore[arg-type]
+        )
+        return t.cast("ImmutableMultiDict[str, str]", cookies)
 
     content_encoding = _header_property("content-encoding", "The ``Content-Encoding`` header.")
     referrer = _header_property("referer", "The ``Referer`` header.")
@@ -293,12 +299,12 @@ class Request:
     @property
     def mimetype(self) -> str:
         """The lower-cased media type of the body, without parameters."""
-        return self._parsed_content_type[0].lower()  # type: ignore[no-any-return]
+        return self._parsed_content_type[0].lower()
 
     @property
     def mimetype_params(self) -> dict[str, str]:
         """The parameters of the ``Content-Type`` header, e.g. ``{'charset': 'utf-8'}``."""
-        return self._parsed_content_type[1]  # type: ignore[no-any-return]
+        return self._parsed_content_type[1]
 
     @property
     def is_json(self) -> bool:
@@ -460,7 +466,7 @@ class Request:
         parsed = self.__dict__.get("_form_data")
         if parsed is None:
             parsed = self.__dict__["_form_data"] = self._parse_form()
-        return parsed  # type: ignore[no-any-return]
+        return parsed
 
     def _parse_form(
         self,

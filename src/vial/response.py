@@ -123,8 +123,17 @@ class Response:
     automatically_set_content_length = True
     #: Make a relative ``Location`` absolute (off, as in Flask 3).
     autocorrect_location_header = False
-    #: The largest ``Set-Cookie`` value before a warning (0 disables the check).
-    max_cookie_size = 4093
+
+    @property
+    def max_cookie_size(self) -> int:
+        """The largest ``Set-Cookie`` value before a warning: ``MAX_COOKIE_SIZE`` (0 disables)."""
+        from .ctx import _cv_ctx
+
+        try:
+            return int(_cv_ctx.get().app.config["MAX_COOKIE_SIZE"])
+        except RuntimeError:
+            return 4093
+
     json_module: t.Any = _json
 
     def __init__(
@@ -152,7 +161,7 @@ class Response:
         self._status: str | None = None
         self._status_code = self.default_status
         if status is not None:
-            self.status = status  # type: ignore[assignment]
+            self.status = status
         self.direct_passthrough = direct_passthrough
         self._on_close: list[t.Callable[[], t.Any]] | None = None
         if response is None:
@@ -193,7 +202,7 @@ class Response:
         return self._status or status_line(self._status_code)
 
     @status.setter
-    def status(self, value: int | str | http.HTTPStatus) -> None:
+    def status(self, value: int | str) -> None:
         if isinstance(value, int):
             self.status_code = int(value)
             return
@@ -302,7 +311,7 @@ class Response:
         if value is None:
             self.headers.pop("Age", None)
         else:
-            self.headers["Age"] = http.dump_age(value)  # type: ignore[assignment]
+            self.headers["Age"] = http.dump_age(value)
 
     @property
     def cache_control(self) -> ResponseCacheControl:
@@ -318,7 +327,9 @@ class Response:
                 self.headers.pop("Cache-Control", None)
 
         cached = http.parse_cache_control_header(
-            self._get_header("Cache-Control"), on_update, ResponseCacheControl
+            self._get_header("Cache-Control"),
+            on_update,  # type: ignore[arg-type]
+            ResponseCacheControl,
         )
         self.__dict__["_cache_control"] = cached
         return cached
@@ -525,7 +536,7 @@ class Response:
     def freeze(self) -> None:
         """Read a streamed body into memory and set ``Content-Length``."""
         self._ensure_sequence()
-        self.headers["Content-Length"] = str(sum(map(len, self.response)))  # type: ignore[arg-type]
+        self.headers["Content-Length"] = str(sum(map(len, self.response)))
 
     def calculate_content_length(self) -> int | None:
         """Return the body length when it is known without reading a stream."""
@@ -589,7 +600,7 @@ class Response:
 
     def __repr__(self) -> str:
         if self.is_sequence:
-            body = f"{sum(len(x) for x in self.response)} bytes"  # type: ignore[arg-type]
+            body = f"{sum(len(x) for x in self.response)} bytes"
         else:
             body = "streamed" if self.is_streamed else "likely-streamed"
         return f"<{type(self).__name__} {body} [{self.status}]>"

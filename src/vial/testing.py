@@ -135,7 +135,7 @@ class VialClient(werkzeug.test.Client):
     inspected after the call.
     """
 
-    application: Vial  # type: ignore[assignment]
+    application: Vial
 
     def __init__(
         self, app: Vial, use_cookies: bool = True, use_asgi: bool = False, **kwargs: t.Any
@@ -157,7 +157,7 @@ class VialClient(werkzeug.test.Client):
         if self._bridge is None:
             return super().run_wsgi_app(environ, buffered)
         self._add_cookies_to_wsgi(environ)
-        rv = werkzeug.test.run_wsgi_app(self._bridge, environ, buffered=buffered)  # type: ignore[arg-type]
+        rv = werkzeug.test.run_wsgi_app(self._bridge, environ, buffered=buffered)
         url = urlsplit(werkzeug.wsgi.get_current_url(environ))
         self._update_cookies_from_response(
             url.hostname or "localhost", url.path, rv[2].getlist("Set-Cookie")
@@ -180,7 +180,7 @@ class VialClient(werkzeug.test.Client):
         finally:
             builder.close()
 
-    def open(  # type: ignore[override]
+    def open(
         self,
         *args: t.Any,
         buffered: bool = False,
@@ -190,7 +190,7 @@ class VialClient(werkzeug.test.Client):
         """Make a request; the arguments are those of :class:`EnvironBuilder`."""
         first = args[0] if args else None
         if isinstance(first, werkzeug.test.EnvironBuilder):
-            first.environ_base = self._copy_environ(first.environ_base or {})
+            first.environ_base = self._copy_environ(dict(first.environ_base or {}))
             request = first.get_request()
         elif isinstance(first, dict):
             request = werkzeug.test.EnvironBuilder.from_environ(

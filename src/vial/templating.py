@@ -1,0 +1,272 @@
+"""Jinja templates: the app's environment, the loader, and the render functions.
+
+Templates are found in the app's ``template_folder`` first, then in each
+blueprint's, in registration order. With auto-reload off (the default outside
+debug mode) :func:`render_template` finds a template it has seen before with
+one dict lookup instead of Jinja's ``get_template``.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from collections.abc import Callable, Iterator
+
+import jinja2
+from jinja2 import BaseLoader, Template, TemplateNotFound
+
+from .ctx import _NO_CONTEXT, RequestContext, _cv_ctx
+from .globals import g, request, session
+from .signals import before_render_template, template_rendered
+
+if t.TYPE_CHECKING:
+    from .app import Vial
+    from .scaffold import Scaffold
+
+__all__ = [
+    "DispatchingJinjaLoader",
+    "Environment",
+    "create_jinja_environment",
+    "render_template",
+    "render_template_string",
+    "stream_template",
+    "stream_template_string",
+]
+
+_Source = tuple[str, str | None, Callable[[], bool] | None]
+_TemplateRef = str | Template | list[str | Template]
+
+# Changing one of these makes a cached name → Template mapping stale.
+_CACHE_KEYS = frozenset({"loader", "auto_reload", "cache"})
+
+
+class Environment(jinja2.Environment):
+    """A Jinja environment that knows its app and finds templates through it.
+
+    Without a ``loader`` option it uses ``app.create_global_jinja_loader()``,
+    which searches the app's templates, then each blueprint's.
+    """
+
+    def __init__(self, app: Vial, **options: t.Any) -> None:
+        if "loader" not in options:
+            options["loader"] = app.create_global_jinja_loader()
+        super().__init__(**options)
+        self.app = app
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in _CACHE_KEYS:
+            # A new dict rather than clear(): an overlay starts with a copy of
+            # this environment's __dict__ and must not share the cache.
+            object.__setattr__(self, "_templates", {})
+
+    _templates: dict[str, Template]
+
+
+def _get_template(app: Vial, name: _TemplateRef) -> Template:
+    env = app.jinja_env
+    try:
+        # A list is unhashable (TypeError); an environment that is not ours
+        # has no cache (AttributeError).
+        return env._templates[name]  # type: ignore[index]
+    except (KeyError, TypeError, AttributeError):
+        pass
+    template = env.get_or_select_template(name)
+    if isinstance(name, str) and isinstance(env, Environment) and not env.auto_reload:
+        env._templates[name] = template
+    return template
+
+
+class DispatchingJinjaLoader(BaseLoader):
+    """Load a template from the app's loader, else from the blueprints' loaders.
+
+    The first loader that has the template wins. With ``EXPLAIN_TEMPLATE_LOADING``
+    set, every lookup logs the loaders it tried through ``app.logger.info``.
+    """
+
+    def __init__(self, app: Vial) -> None:
+        self.app = app
+
+    def _loaders(self) -> Iterator[tuple[Scaffold, BaseLoader]]:
+        app = self.app
+        loader = app.jinja_loader
+        if loader is not None:
+            yield app, loader
+        for blueprint in app.iter_blueprints():
+            loader = blueprint.jinja_loader
+            if loader is not None:
+                yield blueprint, loader
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> _Source:
+        """Return ``(source, filename, uptodate)`` from the first loader that has ``template``."""
+        if self.app.config["EXPLAIN_TEMPLATE_LOADING"]:
+            return self._get_source_explained(environment, template)
+        for _owner, loader in self._loaders():
+            try:
+                return loader.get_source(environment, template)
+            except TemplateNotFound:
+                continue
+        raise TemplateNotFound(template)
+
+    def _get_source_explained(self, environment: jinja2.Environment, template: str) -> _Source:
+        found: _Source | None = None
+        hits = 0
+        lines = [f"Looking up template {template!r}:"]
+        for number, (owner, loader) in enumerate(self._loaders(), 1):
+            try:
+                source = loader.get_source(environment, template)
+            except TemplateNotFound:
+                outcome = "not found"
+            else:
+                hits += 1
+                outcome = f"found at {source[1] or '<no filename>'!r}"
+                if found is None:
+                    found = source
+                else:
+                    outcome += " (hidden by the earlier match)"
+            lines.append(f"  {number}. {_describe(self.app, owner, loader)}: {outcome}")
+        if hits == 0:
+            lines.append("  No loader has this template.")
+        elif hits > 1:
+            lines.append("  Several loaders have this template; the first one is used.")
+        if hits != 1:
+            ctx = _cv_ctx.get()
+            if isinstance(ctx, RequestContext) and ctx.request.blueprint is not None:
+                lines.append(
+                    f"  The request is handled by blueprint {ctx.request.blueprint!r}:"
+                    " is the template in that blueprint's template_folder?"
+                )
+        self.app.logger.info("\n".join(lines))
+        if found is None:
+            raise TemplateNotFound(template)
+        return found
+
+    def list_templates(self) -> list[str]:
+        """The names of all templates the app and its blueprints provide, sorted."""
+        names: set[str] = set()
+        for _owner, loader in self._loaders():
+            names.update(loader.list_templates())
+        return sorted(names)
+
+
+def _describe(app: Vial, owner: Scaffold, loader: BaseLoader) -> str:
+    kind = "application" if owner is app else "blueprint"
+    where = getattr(loader, "searchpath", None)
+    detail = f" searching {list(where)!r}" if where else f" ({type(loader).__name__})"
+    return f"{kind} {getattr(owner, 'name', owner.import_name)!r}{detail}"
+
+
+def create_jinja_environment(app: Vial) -> Environment:
+    """Create ``app``'s Jinja environment; ``app.jinja_env`` calls this once.
+
+    Options come from ``app.jinja_options``; autoescaping follows
+    ``app.select_jinja_autoescape`` and auto-reload ``TEMPLATES_AUTO_RELOAD``
+    (debug mode when ``None``). Templates get ``url_for``,
+    ``get_flashed_messages``, ``config``, ``request``, ``session`` and ``g``,
+    and ``|tojson`` uses ``app.json.dumps``.
+    """
+    from .helpers import get_flashed_messages
+
+    options = dict(app.jinja_options)
+    options.setdefault("autoescape", app.select_jinja_autoescape)
+    if "auto_reload" not in options:
+        auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
+        options["auto_reload"] = app.debug if auto_reload is None else auto_reload
+    environment_class: type[Environment] = getattr(app, "jinja_environment", Environment)
+    env = environment_class(app, **options)
+    env.globals.update(
+        url_for=app.url_for,
+        get_flashed_messages=get_flashed_messages,
+        config=app.config,
+        # The context processor puts these into each render's context; the
+        # globals serve imported templates and macros, which do not see it.
+        request=request,
+        session=session,
+        g=g,
+    )
+    env.policies["json.dumps_function"] = app.json.dumps
+    return env
+
+
+def _default_template_ctx_processor() -> dict[str, t.Any]:
+    """Give templates ``g`` in an app context, and ``request`` and ``session`` in a
+    request context.
+
+    ``g`` and ``request`` are the objects themselves, which templates read
+    faster than the proxies. ``session`` stays the proxy, so a template that
+    never uses it neither opens the session nor marks it accessed.
+    """
+    ctx = _cv_ctx.get()
+    if ctx is _NO_CONTEXT:
+        return {}
+    if isinstance(ctx, RequestContext):
+        return {"g": ctx.g, "request": ctx.request, "session": session}
+    return {"g": ctx.g}
+
+
+def _render(app: Vial, template: Template, context: dict[str, t.Any]) -> str:
+    app.update_template_context(context)
+    if before_render_template.receivers:
+        before_render_template.send(
+            app, _async_wrapper=app.ensure_sync, template=template, context=context
+        )
+    rv = template.render(context)
+    if template_rendered.receivers:
+        template_rendered.send(
+            app, _async_wrapper=app.ensure_sync, template=template, context=context
+        )
+    return rv
+
+
+def render_template(template_name_or_list: _TemplateRef, **context: t.Any) -> str:
+    """Render a template from the app's templates folders with ``context``.
+
+    Given a list, renders the first template that exists. Raises
+    ``jinja2.TemplateNotFound`` when there is none. Needs an app context.
+    Example: ``render_template("hello.html", name=name)``.
+    """
+    app: Vial = _cv_ctx.get().app
+    return _render(app, _get_template(app, template_name_or_list), context)
+
+
+def render_template_string(source: str, **context: t.Any) -> str:
+    """Render the template ``source`` (a string of Jinja code) with ``context``."""
+    app: Vial = _cv_ctx.get().app
+    return _render(app, app.jinja_env.from_string(source), context)
+
+
+def _stream(app: Vial, template: Template, context: dict[str, t.Any]) -> Iterator[str]:
+    app.update_template_context(context)
+    if before_render_template.receivers:
+        before_render_template.send(
+            app, _async_wrapper=app.ensure_sync, template=template, context=context
+        )
+
+    def generate() -> Iterator[str]:
+        yield from template.generate(context)
+        if template_rendered.receivers:
+            template_rendered.send(
+                app, _async_wrapper=app.ensure_sync, template=template, context=context
+            )
+
+    if isinstance(_cv_ctx.get(), RequestContext):
+        # The response body is consumed after the view returns: keep the
+        # request context (request, session, g) alive until then.
+        from .helpers import stream_with_context
+
+        return stream_with_context(generate())
+    return generate()
+
+
+def stream_template(template_name_or_list: _TemplateRef, **context: t.Any) -> Iterator[str]:
+    """Render a template piece by piece; return the iterator as a streamed response.
+
+    Inside a request the iterator keeps the request context active while it runs.
+    """
+    app: Vial = _cv_ctx.get().app
+    return _stream(app, _get_template(app, template_name_or_list), context)
+
+
+def stream_template_string(source: str, **context: t.Any) -> Iterator[str]:
+    """Render the template ``source`` piece by piece, like :func:`stream_template`."""
+    app: Vial = _cv_ctx.get().app
+    return _stream(app, app.jinja_env.from_string(source), context)
