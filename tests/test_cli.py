@@ -42,19 +42,23 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(autouse=True)
-def _isolate(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Undo what loading an app does to the process: sys.path, sys.modules, os.environ.
+def _isolate() -> Iterator[None]:
+    """Undo what loading an app does to the process: cwd, sys.path, sys.modules, os.environ.
 
     The fixture apps share module names (two ``app.py``), and ``--debug``,
     ``--env-file`` and the ``vial`` group itself set environment variables.
+    Not built on ``monkeypatch``: this must undo its changes too, so it is torn
+    down after it.
     """
-    monkeypatch.chdir(APPS)
-    for name in ("VIAL_APP", "VIAL_DEBUG", "VIAL_RUN_FROM_CLI", "VIAL_SKIP_DOTENV"):
-        monkeypatch.delenv(name, raising=False)
+    saved_cwd = os.getcwd()
     saved_path = sys.path[:]
     saved_modules = set(sys.modules)
     saved_environ = dict(os.environ)
+    for name in ("VIAL_APP", "VIAL_DEBUG", "VIAL_RUN_FROM_CLI", "VIAL_SKIP_DOTENV"):
+        os.environ.pop(name, None)
+    os.chdir(APPS)
     yield
+    os.chdir(saved_cwd)
     sys.path[:] = saved_path
     for name in set(sys.modules) - saved_modules:
         path = getattr(sys.modules[name], "__file__", None) or ""

@@ -1,0 +1,5 @@
+"""``python -m vial``: the ``vial`` command."""
+
+from .cli import main
+
+main()
