@@ -655,6 +655,19 @@ def test_unknown_converter_and_bad_arguments() -> None:
         Map([Rule("/<x>", subdomain="<x>")])
 
 
+def test_failed_add_leaves_rule_unbound() -> None:
+    rule = Rule("/x/<later:v>", endpoint="x")
+    urls = Map()
+    with pytest.raises(ValueError, match="unknown converter"):
+        urls.add(rule)
+    assert rule.map is None
+    assert rule.strict_slashes is None
+    assert list(urls) == []
+    urls.converters["later"] = DEFAULT_CONVERTERS["int"]
+    urls.add(rule)
+    assert args_of(urls, "/x/5") == {"v": 5}
+
+
 def test_rule_guards() -> None:
     with pytest.raises(TypeError, match="methods"):
         Rule("/", methods="GET")

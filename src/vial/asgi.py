@@ -107,6 +107,13 @@ class ASGIRequest(Request):
             raise RequestEntityTooLarge()
         return io.BytesIO(self._body)
 
+    def _read_body(self) -> bytes:
+        if "stream" in self.__dict__:
+            return self.stream.read()
+        if self._body is None:
+            raise RequestEntityTooLarge()
+        return self._body
+
     @lazy
     def environ(self) -> dict[str, t.Any]:
         """A WSGI environ equivalent to the scope, for code that wants one."""

@@ -9,6 +9,7 @@ are ``FileStorage`` objects, so WTForms and existing Flask code work unchanged.
 from __future__ import annotations
 
 import io
+import re
 import typing as t
 from datetime import datetime
 from urllib.parse import unquote_plus
@@ -44,6 +45,7 @@ if t.TYPE_CHECKING:
 
 __all__ = ["Request", "parse_urlencoded"]
 
+_ESCAPED_SEPARATOR = re.compile("%(?:26|3[dD])")
 _EMPTY: ImmutableMultiDict[str, t.Any] = ImmutableMultiDict()
 _FORM_TYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
 _environ_keys: dict[str, str] = {
@@ -68,15 +70,19 @@ def parse_urlencoded(text: str, max_parts: int | None = None) -> ImmutableMultiD
     result: ImmutableMultiDict[str, str] = ImmutableMultiDict()
     if not text:
         return result
-    parts = text.split("&")
-    if max_parts is not None and len(parts) > max_parts:
+    if max_parts is not None and text.count("&") >= max_parts:
         raise RequestEntityTooLarge(f"The form has more than {max_parts} fields.")
+    # Decoding the whole text at once is safe unless an escaped separator
+    # (%26 '&', %3D '=') would be mistaken for a real one after decoding.
+    whole = "%" not in text or not _ESCAPED_SEPARATOR.search(text)
+    if whole and ("%" in text or "+" in text):
+        text = unquote_plus(text)
     lists: dict[str, list[str]] = {}
-    for part in parts:
+    for part in text.split("&"):
         if not part:
             continue
         key, _, value = part.partition("=")
-        if "%" in part or "+" in part:
+        if not whole and ("%" in part or "+" in part):
             key = unquote_plus(key)
             value = unquote_plus(value)
         lists.setdefault(key, []).append(value)
@@ -183,6 +189,16 @@ class Request:
             self.environ, safe_fallback=True, max_content_length=self.max_content_length
         )
 
+    def _read_body(self) -> bytes:
+        """Read the rest of the body, refusing one larger than ``max_content_length`` (413)."""
+        length = self.content_length
+        if length is not None and "stream" not in self.__dict__:
+            limit = self.max_content_length
+            if limit is not None and length > limit:
+                raise RequestEntityTooLarge()
+            return self.environ["wsgi.input"].read(length)  # type: ignore[no-any-return]
+        return self.stream.read()
+
     # -- URL parts
 
     @property
@@ -287,7 +303,7 @@ class Request:
         """The ``Content-Type`` header."""
         return self._header("content-type")
 
-    @property
+    @lazy
     def content_length(self) -> int | None:
         """The ``Content-Length`` as an int; None when absent, malformed or chunked."""
         return get_content_length(self._header("content-length"), self._header("transfer-encoding"))
@@ -426,11 +442,7 @@ class Request:
             self._load_form_data()
         data: bytes | None = self.__dict__.get("_data")
         if data is None:
-            limit = self.max_content_length
-            length = self.content_length
-            if limit is not None and length is not None and length > limit:
-                raise RequestEntityTooLarge()
-            data = self.stream.read()
+            data = self._read_body()
             if cache:
                 self.__dict__["_data"] = data
         return data.decode("utf-8", "replace") if as_text else data

@@ -649,17 +649,16 @@ class Rule:
         """Resolve map settings and compile matching and building parts."""
         if self.map is not None:
             raise RuntimeError(f"URL rule {self.rule!r} is already in a map; create a new Rule.")
-        if self.strict_slashes is None:
-            self.strict_slashes = map.strict_slashes
-        if self.merge_slashes is None:
-            self.merge_slashes = map.merge_slashes
-        if self.subdomain is None:
-            self.subdomain = map.default_subdomain
-        domain_text = (self.host or "") if map.host_matching else self.subdomain
+        # Settings are resolved into locals and stored last, so a failing add leaves
+        # the rule as it was.
+        strict_slashes = map.strict_slashes if self.strict_slashes is None else self.strict_slashes
+        merge_slashes = map.merge_slashes if self.merge_slashes is None else self.merge_slashes
+        subdomain = map.default_subdomain if self.subdomain is None else self.subdomain
+        domain_text = (self.host or "") if map.host_matching else subdomain
         seen = {t.name for t in self._tokens if isinstance(t, _Var)}
         domain_tokens = _tokenize(domain_text, self.rule, seen)
         path_tokens = self._tokens
-        if self.merge_slashes:
+        if merge_slashes:
             path_tokens = [
                 _MULTI_SLASH.sub("/", t) if isinstance(t, str) else t for t in path_tokens
             ]
@@ -703,19 +702,23 @@ class Rule:
             _ANY_METHOD if self.methods is None else frozenset(self.methods)
         )
         self._required = frozenset(self._names) - defaults.keys()
-        self.arguments |= set(self._names)
+        arguments = self.arguments | set(self._names)
         try:
             self._domain_filler = _filler(_template(domain_tokens, converters, defaults))
             self._path_filler = _filler(_template(path_tokens, converters, defaults))
         except (ValueError, TypeError) as exc:
             raise ValueError(f"URL rule {self.rule!r}: a default cannot be built: {exc}") from exc
         if isinstance(self.redirect_to, str):
-            unknown = set(_PLACEHOLDER.findall(self.redirect_to)) - self.arguments
+            unknown = set(_PLACEHOLDER.findall(self.redirect_to)) - arguments
             if unknown:
                 raise ValueError(
                     f"URL rule {self.rule!r}: redirect_to {self.redirect_to!r} uses"
                     f" {sorted(unknown)!r}, which are not variables or defaults of the rule."
                 )
+        self.strict_slashes = strict_slashes
+        self.merge_slashes = merge_slashes
+        self.subdomain = subdomain
+        self.arguments = arguments
         self._domain_text = domain_text
         self._default_providers: list[Rule] = []
         self._fast = self.redirect_to is None

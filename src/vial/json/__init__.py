@@ -11,6 +11,7 @@ from __future__ import annotations
 import json as _json
 from typing import IO, Any, AnyStr
 
+from ..ctx import _NO_CONTEXT, _cv_ctx
 from .provider import JSONProvider, _default
 
 __all__ = ["dump", "dumps", "jsonify", "load", "loads"]
@@ -18,14 +19,10 @@ __all__ = ["dump", "dumps", "jsonify", "load", "loads"]
 
 def _current_provider() -> JSONProvider | None:
     """Return the current app's provider, or ``None`` outside an application context."""
-    # Imported here because the app, and so the context machinery, imports this package.
-    from ..ctx import has_app_context
-
-    if not has_app_context():
+    ctx = _cv_ctx.get()
+    if ctx is _NO_CONTEXT:
         return None
-    from ..globals import current_app
-
-    return current_app.json
+    return ctx.app.json  # type: ignore[no-any-return]
 
 
 def dumps(obj: Any, **kwargs: Any) -> str:

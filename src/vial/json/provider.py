@@ -13,6 +13,8 @@ from typing import IO, Any, AnyStr, Protocol
 
 from werkzeug.http import http_date
 
+from ..response import Response as _Response
+
 __all__ = ["DefaultJSONProvider", "JSONProvider"]
 
 
@@ -148,7 +150,26 @@ class DefaultJSONProvider(JSONProvider):
             TypeError: both positional and keyword arguments were given.
         """
         value = self._response_value(args, kwargs)
-        pretty = self.compact is False or (self.compact is None and self._app.debug)
-        layout: dict[str, Any] = {"indent": 2} if pretty else {"separators": (",", ":")}
-        body = self.dumps(value, **layout)
-        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
+        app = self._app
+        if self.compact is False or (self.compact is None and app.debug):
+            body = self.dumps(value, indent=2)
+        else:
+            body = self._compact_encoder().encode(value)
+        response_class = app.response_class
+        if self.mimetype == "application/json" and response_class is _Response:
+            return _Response._text(f"{body}\n".encode(), 200, "application/json")
+        return response_class(f"{body}\n", mimetype=self.mimetype)
+
+    def _compact_encoder(self) -> json.JSONEncoder:
+        """A reusable encoder for compact bodies, rebuilt when the settings change."""
+        key = (self.default, self.ensure_ascii, self.sort_keys)
+        cached = self.__dict__.get("_encoder")
+        if cached is None or cached[0] != key:
+            encoder = json.JSONEncoder(
+                default=self.default,
+                ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys,
+                separators=(",", ":"),
+            )
+            cached = self.__dict__["_encoder"] = (key, encoder)
+        return cached[1]  # type: ignore[no-any-return]
