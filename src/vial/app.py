@@ -963,7 +963,9 @@ class Vial(Scaffold):
                         rv = self.make_default_options_response()
                     else:
                         view = self.view_functions[t.cast(str, rule.endpoint)]
-                        rv = await view(**request.view_args)  # type: ignore[arg-type]
+                        rv = view(**request.view_args)  # type: ignore[arg-type]
+                        if inspect.iscoroutine(rv):
+                            rv = await rv
         except Exception as e:
             rv = await self._handle_user_exception_async(e)
         return await self._finalize_async(ctx, rv, plan)

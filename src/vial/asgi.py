@@ -102,6 +102,9 @@ class ASGIRequest(Request):
         """The raw query string."""
         return self.scope.get("query_string", b"")  # type: ignore[no-any-return]
 
+    def _query_text(self) -> str:
+        return self.scope.get("query_string", b"").decode("utf-8", "replace")  # type: ignore[no-any-return]
+
     def _input_stream(self) -> t.IO[bytes]:
         if self._body is None:
             raise RequestEntityTooLarge()
@@ -250,10 +253,13 @@ async def _http(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
 
 
 def _is_async_view(app: Vial, endpoint: str) -> bool:
+    """True when the view can run on the event loop: ``async def``, or marked non-blocking."""
     cache = app._async_views
     result = cache.get(endpoint)
     if result is None:
-        result = cache[endpoint] = is_async_callable(app.view_functions[endpoint])
+        view = app.view_functions[endpoint]
+        result = is_async_callable(view) or getattr(view, "_vial_nonblocking", False)
+        cache[endpoint] = result
     return result
 
 

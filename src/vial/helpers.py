@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import os
 import typing as t
 from collections.abc import Iterable, Iterator
 from functools import update_wrapper
 
-from werkzeug import utils as wz_utils
 from werkzeug.exceptions import Aborter, HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.sansio.response import Response as SansIOResponse
@@ -16,6 +14,8 @@ from werkzeug.urls import iri_to_uri
 
 from . import signals
 from .ctx import _NO_CONTEXT, RequestContext, _cv_ctx, _request_ctx
+from .files import send_file as send_file
+from .files import send_from_directory as send_from_directory
 from .globals import current_app, request, session
 from .response import Response
 from .response import Response as _DefaultResponse
@@ -228,56 +228,6 @@ def get_flashed_messages(
 def get_template_attribute(template_name: str, attribute: str) -> t.Any:
     """Load a macro (or variable) a template exports, to call it from Python."""
     return getattr(current_app.jinja_env.get_template(template_name).module, attribute)
-
-
-def send_file(
-    path_or_file: os.PathLike[t.AnyStr] | str | t.BinaryIO,
-    mimetype: str | None = None,
-    as_attachment: bool = False,
-    download_name: str | None = None,
-    conditional: bool = True,
-    etag: bool | str = True,
-    last_modified: t.Any = None,
-    max_age: int | t.Callable[[str | None], int | None] | None = None,
-) -> Response:
-    """Send a file's contents, streamed in chunks, with conditional and range support."""
-    app = current_app._get_current_object()
-    if max_age is None:
-        max_age = app.get_send_file_max_age
-    return wz_utils.send_file(  # type: ignore[return-value]
-        path_or_file,  # type: ignore[arg-type]
-        request.environ,
-        mimetype=mimetype,
-        as_attachment=as_attachment,
-        download_name=download_name,
-        conditional=conditional,
-        etag=etag,
-        last_modified=last_modified,
-        max_age=max_age,
-        use_x_sendfile=app.config["USE_X_SENDFILE"],
-        response_class=app.response_class,  # type: ignore[arg-type]
-        _root_path=app.root_path,
-    )
-
-
-def send_from_directory(
-    directory: os.PathLike[str] | str, path: os.PathLike[str] | str, **kwargs: t.Any
-) -> Response:
-    """Send ``path`` from inside ``directory``; anything outside it is a 404."""
-    from werkzeug.exceptions import NotFound
-    from werkzeug.security import safe_join
-
-    directory = os.fspath(directory)
-    if not os.path.isabs(directory):
-        directory = os.path.join(current_app.root_path, directory)
-    joined = safe_join(directory, os.fspath(path))
-    if joined is None or not os.path.isfile(joined):
-        raise NotFound()
-    real_dir = os.path.realpath(directory)
-    real_file = os.path.realpath(joined)
-    if os.path.commonpath([real_dir, real_file]) != real_dir:
-        raise NotFound()
-    return send_file(joined, **kwargs)
 
 
 # -- conversions used by Vial.make_response

@@ -9,7 +9,6 @@ are ``FileStorage`` objects, so WTForms and existing Flask code work unchanged.
 from __future__ import annotations
 
 import io
-import re
 import typing as t
 from datetime import datetime
 from urllib.parse import unquote_plus
@@ -45,7 +44,6 @@ if t.TYPE_CHECKING:
 
 __all__ = ["Request", "parse_urlencoded"]
 
-_ESCAPED_SEPARATOR = re.compile("%(?:26|3[dD])")
 _EMPTY: ImmutableMultiDict[str, t.Any] = ImmutableMultiDict()
 _FORM_TYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
 _environ_keys: dict[str, str] = {
@@ -64,31 +62,36 @@ def _environ_key(name: str) -> str:
 def parse_urlencoded(text: str, max_parts: int | None = None) -> ImmutableMultiDict[str, str]:
     """Parse ``a=1&b=2`` text into an ``ImmutableMultiDict``, keeping blank values.
 
-    Only pairs that contain ``%`` or ``+`` are percent-decoded. Raises
-    ``RequestEntityTooLarge`` when there are more than ``max_parts`` pairs.
+    Raises ``RequestEntityTooLarge`` when there are more than ``max_parts`` pairs.
     """
     result: ImmutableMultiDict[str, str] = ImmutableMultiDict()
     if not text:
         return result
     if max_parts is not None and text.count("&") >= max_parts:
         raise RequestEntityTooLarge(f"The form has more than {max_parts} fields.")
-    # Decoding the whole text at once is safe unless an escaped separator
-    # (%26 '&', %3D '=') would be mistaken for a real one after decoding.
-    whole = "%" not in text or not _ESCAPED_SEPARATOR.search(text)
-    if whole and ("%" in text or "+" in text):
-        text = unquote_plus(text)
-    lists: dict[str, list[str]] = {}
+    pieces: list[str] = []
     for part in text.split("&"):
-        if not part:
-            continue
-        key, _, value = part.partition("=")
-        if not whole and ("%" in part or "+" in part):
-            key = unquote_plus(key)
-            value = unquote_plus(value)
-        lists.setdefault(key, []).append(value)
+        if part:
+            key, _, value = part.partition("=")
+            pieces.append(key)
+            pieces.append(value)
+    if "%" in text or "+" in text:
+        pieces = _unquote_all(pieces, text)
+    lists: dict[str, list[str]] = {}
+    for i in range(0, len(pieces), 2):
+        lists.setdefault(pieces[i], []).append(pieces[i + 1])
     # A multidict stores a list per key; filling it directly skips per-item checks.
     dict.update(result, lists)
     return result
+
+
+def _unquote_all(pieces: list[str], text: str) -> list[str]:
+    """Percent-decode every piece with one ``unquote_plus`` call over them all joined."""
+    if "\x00" not in text and "%00" not in text:
+        decoded = unquote_plus("\x00".join(pieces)).split("\x00")
+        if len(decoded) == len(pieces):
+            return decoded
+    return [unquote_plus(piece) for piece in pieces]
 
 
 def _header_property(name: str, doc: str) -> t.Any:
@@ -280,10 +283,14 @@ class Request:
     @lazy
     def args(self) -> ImmutableMultiDict[str, str]:
         """The parsed query string."""
-        query = self.query_string
-        if not query:
-            return _EMPTY
-        return parse_urlencoded(query.decode("utf-8", "replace"))
+        query = self._query_text()
+        return parse_urlencoded(query) if query else _EMPTY
+
+    def _query_text(self) -> str:
+        query: str = self.environ.get("QUERY_STRING", "")
+        if query.isascii():
+            return query
+        return query.encode("latin-1").decode("utf-8", "replace")
 
     @lazy
     def cookies(self) -> ImmutableMultiDict[str, str]:
@@ -306,11 +313,19 @@ class Request:
     @lazy
     def content_length(self) -> int | None:
         """The ``Content-Length`` as an int; None when absent, malformed or chunked."""
+        value = self._header("content-length")
+        if value is None:
+            return None
+        if value.isdigit() and value.isascii() and self._header("transfer-encoding") is None:
+            return int(value)
         return get_content_length(self._header("content-length"), self._header("transfer-encoding"))
 
     @lazy
     def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
-        return http.parse_options_header(self._header("content-type") or "")
+        value = self._header("content-type") or ""
+        if ";" not in value and '"' not in value:
+            return value.strip(), {}
+        return http.parse_options_header(value)
 
     @property
     def mimetype(self) -> str:

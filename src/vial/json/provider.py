@@ -172,4 +172,4 @@ class DefaultJSONProvider(JSONProvider):
                 separators=(",", ":"),
             )
             cached = self.__dict__["_encoder"] = (key, encoder)
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
