@@ -813,12 +813,7 @@ class Vial(Scaffold):
     def _finalize(
         self, ctx: RequestContext, rv: t.Any, plan: _Plan, from_error_handler: bool = False
     ) -> Response:
-        if type(rv) is str and self._fast_text:
-            response = Response._text(rv.encode(), 200, _HTML)
-        elif isinstance(rv, HTTPException):
-            response = _response_from_http_exception(self, rv)
-        else:
-            response = self.make_response(rv)
+        response = self._response_for(rv)
         try:
             funcs = ctx._after_request_functions
             if funcs:
@@ -837,6 +832,17 @@ class Vial(Scaffold):
                 raise
             self.logger.exception("Request finalizing failed with an error while handling an error")
         return response
+
+    def _response_for(self, rv: t.Any) -> Response:
+        """``make_response`` with fast lanes for the common return values."""
+        kind = type(rv)
+        if kind is str and self._fast_text:
+            return Response._text(rv.encode(), 200, _HTML)
+        if kind is self.response_class:
+            return t.cast(Response, rv)
+        if isinstance(rv, HTTPException):
+            return _response_from_http_exception(self, rv)
+        return self.make_response(rv)
 
     def finalize_request(self, rv: t.Any, from_error_handler: bool = False) -> Response:
         """Turn ``rv`` into a response and run the after-request processing on it."""
@@ -932,9 +938,10 @@ class Vial(Scaffold):
                 error = None
             ctx._async_teardown = True
             try:
-                for func in self._request_plan(ctx.request.url_rule, True).teardown:
-                    await func(error)
-                if ctx._owns_app_context:
+                if self._has_teardown_funcs:
+                    for func in self._request_plan(ctx.request.url_rule, True).teardown:
+                        await func(error)
+                if ctx._owns_app_context and self.teardown_appcontext_funcs:
                     for func in reversed(self.teardown_appcontext_funcs):
                         await to_async(func)(error)
             finally:
@@ -973,10 +980,7 @@ class Vial(Scaffold):
     async def _finalize_async(
         self, ctx: RequestContext, rv: t.Any, plan: _Plan, from_error_handler: bool = False
     ) -> Response:
-        if type(rv) is str and self._fast_text:
-            response = Response._text(rv.encode(), 200, _HTML)
-        else:
-            response = self.make_response(rv)
+        response = self._response_for(rv)
         try:
             funcs = ctx._after_request_functions
             if funcs:

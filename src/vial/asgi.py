@@ -102,9 +102,6 @@ class ASGIRequest(Request):
         """The raw query string."""
         return self.scope.get("query_string", b"")  # type: ignore[no-any-return]
 
-    def _query_text(self) -> str:
-        return self.scope.get("query_string", b"").decode("utf-8", "replace")  # type: ignore[no-any-return]
-
     def _input_stream(self) -> t.IO[bytes]:
         if self._body is None:
             raise RequestEntityTooLarge()
@@ -185,19 +182,24 @@ def scope_from_environ(environ: dict[str, t.Any]) -> dict[str, t.Any]:
     }
 
 
-async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
-    """Handle one ASGI connection scope with ``app``."""
+def serve(
+    app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
+) -> t.Coroutine[t.Any, t.Any, None]:
+    """Return the coroutine that handles one ASGI connection scope with ``app``."""
     kind = scope["type"]
     if kind == "http":
-        await _http(app, scope, receive, send)
-    elif kind == "lifespan":
-        await _lifespan(app, receive, send)
-    elif kind == "websocket":
-        message = await receive()
-        if message["type"] == "websocket.connect":
-            await send({"type": "websocket.close", "code": 1003})
-    else:
-        raise ValueError(f"vial cannot handle ASGI scope type {kind!r}.")
+        return _http(app, scope, receive, send)
+    if kind == "lifespan":
+        return _lifespan(app, receive, send)
+    if kind == "websocket":
+        return _refuse_websocket(receive, send)
+    raise ValueError(f"vial cannot handle ASGI scope type {kind!r}.")
+
+
+async def _refuse_websocket(receive: Receive, send: Send) -> None:
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.close", "code": 1003})
 
 
 async def _read_body(app: Vial, scope: dict[str, t.Any], receive: Receive) -> bytes | None:

@@ -122,11 +122,12 @@ def make_response(*args: t.Any) -> Response:
     ``make_response()`` gives an empty response; one argument or several (a
     tuple) are converted as a view's return value would be.
     """
+    app = _cv_ctx.get().app
     if not args:
-        return current_app.response_class()
+        return app.response_class()  # type: ignore[no-any-return]
     if len(args) == 1:
         args = args[0]
-    return current_app.make_response(args)
+    return app._response_for(args)  # type: ignore[no-any-return]
 
 
 def stream_with_context(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import typing as t
 from datetime import datetime
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_to_bytes
 
 from werkzeug import http
 from werkzeug.datastructures import (
@@ -30,7 +30,12 @@ from werkzeug.datastructures import (
     Range,
     RequestCacheControl,
 )
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import (
+    BadRequest,
+    BadRequestKeyError,
+    RequestEntityTooLarge,
+    UnsupportedMediaType,
+)
 from werkzeug.formparser import MultiPartParser
 from werkzeug.sansio.utils import get_content_length, get_current_url, get_host
 from werkzeug.user_agent import UserAgent
@@ -59,39 +64,77 @@ def _environ_key(name: str) -> str:
     return key
 
 
-def parse_urlencoded(text: str, max_parts: int | None = None) -> ImmutableMultiDict[str, str]:
-    """Parse ``a=1&b=2`` text into an ``ImmutableMultiDict``, keeping blank values.
+class _Params(ImmutableMultiDict[str, str]):
+    """An ``ImmutableMultiDict`` whose ``[]`` and ``get`` skip a layer of calls."""
+
+    def __getitem__(self, key: str) -> str:
+        values = dict.get(self, key)
+        if values:
+            return values[0]
+        raise BadRequestKeyError(key)
+
+    def get(  # type: ignore[override]
+        self, key: str, default: t.Any = None, type: t.Any = None  # noqa: A002
+    ) -> t.Any:
+        """The first value for ``key``, converted with ``type``; ``default`` if missing or
+        if the conversion fails."""
+        values = dict.get(self, key)
+        if not values:
+            return default
+        if type is None:
+            return values[0]
+        try:
+            return type(values[0])
+        except (ValueError, TypeError):
+            return default
+
+
+def parse_urlencoded(
+    data: bytes | str, max_parts: int | None = None
+) -> ImmutableMultiDict[str, str]:
+    """Parse ``a=1&b=2`` (bytes, or text) into an ``ImmutableMultiDict``, keeping blank values.
 
     Raises ``RequestEntityTooLarge`` when there are more than ``max_parts`` pairs.
     """
-    result: ImmutableMultiDict[str, str] = ImmutableMultiDict()
-    if not text:
+    raw = data.encode() if isinstance(data, str) else data
+    result: ImmutableMultiDict[str, str] = _Params.__new__(_Params)
+    if not raw:
         return result
-    if max_parts is not None and text.count("&") >= max_parts:
+    if max_parts is not None and raw.count(b"&") >= max_parts:
         raise RequestEntityTooLarge(f"The form has more than {max_parts} fields.")
-    pieces: list[str] = []
-    for part in text.split("&"):
-        if part:
-            key, _, value = part.partition("=")
-            pieces.append(key)
-            pieces.append(value)
-    if "%" in text or "+" in text:
-        pieces = _unquote_all(pieces, text)
     lists: dict[str, list[str]] = {}
-    for i in range(0, len(pieces), 2):
-        lists.setdefault(pieces[i], []).append(pieces[i + 1])
+    if b"%" in raw or b"+" in raw:
+        texts = _decode_pairs(raw)
+        for i in range(0, len(texts), 2):
+            lists.setdefault(texts[i], []).append(texts[i + 1])
+    else:
+        for part in raw.decode("utf-8", "replace").split("&"):
+            if part:
+                key, _, value = part.partition("=")
+                lists.setdefault(key, []).append(value)
     # A multidict stores a list per key; filling it directly skips per-item checks.
     dict.update(result, lists)
     return result
 
 
-def _unquote_all(pieces: list[str], text: str) -> list[str]:
-    """Percent-decode every piece with one ``unquote_plus`` call over them all joined."""
-    if "\x00" not in text and "%00" not in text:
-        decoded = unquote_plus("\x00".join(pieces)).split("\x00")
-        if len(decoded) == len(pieces):
-            return decoded
-    return [unquote_plus(piece) for piece in pieces]
+def _decode_pairs(raw: bytes) -> list[str]:
+    """Split ``raw`` into keys and values, then percent-decode them (``+`` is a space)
+    in one pass over them all joined."""
+    pieces: list[bytes] = []
+    for part in raw.split(b"&"):
+        if part:
+            key, _, value = part.partition(b"=")
+            pieces.append(key)
+            pieces.append(value)
+    if b"\x00" not in raw and b"%00" not in raw:
+        joined = unquote_to_bytes(b"\x00".join(pieces).replace(b"+", b" "))
+        texts = joined.decode("utf-8", "replace").split("\x00")
+        if len(texts) == len(pieces):
+            return texts
+    return [
+        unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8", "replace")
+        for piece in pieces
+    ]
 
 
 def _header_property(name: str, doc: str) -> t.Any:
@@ -283,14 +326,8 @@ class Request:
     @lazy
     def args(self) -> ImmutableMultiDict[str, str]:
         """The parsed query string."""
-        query = self._query_text()
+        query = self.query_string
         return parse_urlencoded(query) if query else _EMPTY
-
-    def _query_text(self) -> str:
-        query: str = self.environ.get("QUERY_STRING", "")
-        if query.isascii():
-            return query
-        return query.encode("latin-1").decode("utf-8", "replace")
 
     @lazy
     def cookies(self) -> ImmutableMultiDict[str, str]:
@@ -507,8 +544,7 @@ class Request:
             body = t.cast(bytes, self.get_data())
             if limit is not None and len(body) > limit:
                 raise RequestEntityTooLarge("The form data is larger than allowed.")
-            text = body.decode("utf-8", "replace")
-            return parse_urlencoded(text, self._config("MAX_FORM_PARTS")), _EMPTY
+            return parse_urlencoded(body, self._config("MAX_FORM_PARTS")), _EMPTY
         if mimetype == "multipart/form-data":
             return self._parse_multipart()
         return _EMPTY, _EMPTY
