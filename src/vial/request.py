@@ -74,7 +74,7 @@ class _Params(ImmutableMultiDict[str, str]):
         raise BadRequestKeyError(key)
 
     def get(  # type: ignore[override]
-        self, key: str, default: t.Any = None, type: t.Any = None  # noqa: A002
+        self, key: str, default: t.Any = None, type: t.Any = None
     ) -> t.Any:
         """The first value for ``key``, converted with ``type``; ``default`` if missing or
         if the conversion fails."""
@@ -132,8 +132,7 @@ def _decode_pairs(raw: bytes) -> list[str]:
         if len(texts) == len(pieces):
             return texts
     return [
-        unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8", "replace")
-        for piece in pieces
+        unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8", "replace") for piece in pieces
     ]
 
 
