@@ -151,7 +151,7 @@ def _send_path(
     headers.append(("Content-Length", str(size)))
     file = open(path, "rb")  # noqa: SIM115 - the server closes it after sending
     if hasattr(req, "scope"):
-        body: t.Iterable[bytes] = FileWrapper(file)
+        body: t.Iterable[bytes] = FileWrapper(file, 65536)
     else:
         body = wrap_file(req.environ, file)
     response = response_class._raw(body, 200, headers)
