@@ -975,7 +975,9 @@ class Vial(Scaffold):
                             rv = await rv
         except Exception as e:
             rv = await self._handle_user_exception_async(e)
-        return await self._finalize_async(ctx, rv, plan)
+        if plan.after or ctx._after_request_functions:
+            return await self._finalize_async(ctx, rv, plan)
+        return self._finalize(ctx, rv, plan)
 
     async def _finalize_async(
         self, ctx: RequestContext, rv: t.Any, plan: _Plan, from_error_handler: bool = False

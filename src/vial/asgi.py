@@ -202,8 +202,11 @@ async def _refuse_websocket(receive: Receive, send: Send) -> None:
         await send({"type": "websocket.close", "code": 1003})
 
 
-async def _read_body(app: Vial, scope: dict[str, t.Any], receive: Receive) -> bytes | None:
-    """Read the whole body; None when it is larger than ``MAX_CONTENT_LENGTH``."""
+async def _read_body(
+    app: Vial, scope: dict[str, t.Any], receive: Receive, first: Message
+) -> bytes | None:
+    """Read the rest of a body that came in several messages (``first`` is the first one);
+    None when it is larger than ``MAX_CONTENT_LENGTH``."""
     limit: int | None = app.config["MAX_CONTENT_LENGTH"]
     if limit is not None:
         for key, value in scope["headers"]:
@@ -216,8 +219,8 @@ async def _read_body(app: Vial, scope: dict[str, t.Any], receive: Receive) -> by
                 break
     chunks: list[bytes] = []
     size = 0
+    message = first
     while True:
-        message = await receive()
         if message["type"] == "http.disconnect":
             raise _Disconnected
         chunk = message.get("body", b"")
@@ -227,7 +230,8 @@ async def _read_body(app: Vial, scope: dict[str, t.Any], receive: Receive) -> by
                 return None
             chunks.append(chunk)
         if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            return b"".join(chunks)
+        message = await receive()
 
 
 class _Disconnected(Exception):
@@ -235,10 +239,17 @@ class _Disconnected(Exception):
 
 
 async def _http(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
-    try:
-        body = await _read_body(app, scope, receive)
-    except _Disconnected:
-        return
+    message = await receive()
+    body: bytes | None = message.get("body", b"")
+    if message.get("more_body", False) or message["type"] != "http.request":
+        try:
+            body = await _read_body(app, scope, receive, message)
+        except _Disconnected:
+            return
+    elif body:
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if limit is not None and len(body) > limit:
+            body = None
     request = ASGIRequest(scope, body, app)
     ctx = RequestContext(app, request)
     if "vial.preserve_context" in scope:

@@ -18,7 +18,7 @@ from zlib import adler32
 
 from werkzeug import utils as wz_utils
 from werkzeug.exceptions import NotFound
-from werkzeug.http import dump_options_header, http_date, quote_etag
+from werkzeug.http import dump_options_header, http_date, parse_etags, quote_etag
 from werkzeug.sansio.http import is_resource_modified
 from werkzeug.security import safe_join
 from werkzeug.utils import get_content_type
@@ -110,44 +110,40 @@ def _send_path(
 ) -> Response:
     size = st.st_size
     mtime = st.st_mtime
-    encoding = None
-    if mimetype is None:
-        mimetype, encoding = _guess_type(path)
-    name = os.path.basename(path)
-    headers = [("Content-Type", get_content_type(mimetype, "utf-8"))]
-    if encoding is not None:
-        headers.append(("Content-Encoding", encoding))
-    if name.isascii():
-        headers.append(("Content-Disposition", dump_options_header("inline", {"filename": name})))
-    modified = http_date(last_modified if last_modified is not None else mtime)
-    headers.append(("Last-Modified", modified))
+    tag = None
+    if isinstance(etag, str):
+        tag = etag
+    elif etag:
+        tag = f"{mtime}-{size}-{adler32(path.encode()) & 0xFFFFFFFF}"
     if callable(max_age):
         max_age = max_age(path)
+    modified = http_date(last_modified if last_modified is not None else mtime)
+    # The validators and caching headers, which a 304 repeats.
+    headers = [("Last-Modified", modified)]
     if max_age is None:
         headers.append(("Cache-Control", "no-cache"))
     else:
         policy = f"public, max-age={max_age}" if max_age > 0 else f"no-cache, max-age={max_age}"
         headers.append(("Cache-Control", policy))
         headers.append(("Expires", http_date(int(time.time() + max_age))))
-    tag = None
-    if isinstance(etag, str):
-        tag = etag
-    elif etag:
-        tag = f"{mtime}-{size}-{adler32(path.encode()) & 0xFFFFFFFF}"
     if tag is not None:
         headers.append(("ETag", quote_etag(tag)))
     response_class = app.response_class
+    if conditional and req.method in ("GET", "HEAD"):
+        status = _precondition_status(req, tag, modified)
+        if status is not None:
+            return response_class._raw([], status, headers)
+    encoding = None
+    if mimetype is None:
+        mimetype, encoding = _guess_type(path)
+    headers.append(("Content-Type", get_content_type(mimetype, "utf-8")))
+    if encoding is not None:
+        headers.append(("Content-Encoding", encoding))
+    name = os.path.basename(path)
+    if name.isascii():
+        headers.append(("Content-Disposition", dump_options_header("inline", {"filename": name})))
     if conditional:
         headers.append(("Accept-Ranges", "bytes"))
-        if req.method in ("GET", "HEAD") and not is_resource_modified(
-            http_if_modified_since=req._header("if-modified-since"),
-            http_if_none_match=req._header("if-none-match"),
-            http_if_match=req._header("if-match"),
-            etag=tag,
-            last_modified=modified,
-        ):
-            status = 412 if req._header("if-match") else 304
-            return response_class._raw([], status, headers)
     headers.append(("Content-Length", str(size)))
     file = open(path, "rb")  # noqa: SIM115 - the server closes it after sending
     if hasattr(req, "scope"):
@@ -157,6 +153,30 @@ def _send_path(
     response = response_class._raw(body, 200, headers)
     response.direct_passthrough = True
     return response
+
+
+def _precondition_status(req: Request, tag: str | None, modified: str) -> int | None:
+    """304 when the client's copy is current, 412 when ``If-Match`` fails, else None."""
+    if_none_match = req._header("if-none-match")
+    if if_none_match is not None and tag is not None and req._header("if-match") is None:
+        # The common case: the client sends back exactly the tag it was given.
+        if if_none_match == f'"{tag}"' or if_none_match == f'W/"{tag}"':
+            return 304
+        etags = parse_etags(if_none_match)
+        if etags:
+            return 304 if etags.contains_weak(tag) else None
+    if_modified_since = req._header("if-modified-since")
+    if if_none_match is None and if_modified_since is None and req._header("if-match") is None:
+        return None
+    if is_resource_modified(
+        http_if_modified_since=if_modified_since,
+        http_if_none_match=if_none_match,
+        http_if_match=req._header("if-match"),
+        etag=tag,
+        last_modified=modified,
+    ):
+        return None
+    return 412 if req._header("if-match") else 304
 
 
 def send_from_directory(
