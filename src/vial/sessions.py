@@ -13,7 +13,7 @@ import typing as t
 from collections.abc import Iterable, Iterator, KeysView, Mapping, MutableMapping, ValuesView
 from datetime import UTC, datetime
 
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from .json.tag import TaggedJSONSerializer
 
@@ -275,10 +275,43 @@ class SessionInterface:
         raise NotImplementedError
 
 
-def _sha1(data: bytes = b"") -> t.Any:
-    # Resolved on use: a FIPS build of Python may lack SHA-1, and an app that
-    # sets another digest_method must still import.
+def _lazy_sha1(data: bytes = b"") -> t.Any:
     return hashlib.sha1(data)
+
+
+# hashlib's own constructor lets hmac take OpenSSL's fast path; a Python
+# wrapper (needed only where a FIPS build lacks SHA-1) forces the slow one.
+_sha1: t.Any = getattr(hashlib, "sha1", _lazy_sha1)
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """Add ``Cookie`` to the ``Vary`` header; cheap when it is already there or absent."""
+    items = getattr(response, "_headers_list", None)
+    if items is None:
+        response.vary.add("Cookie")
+        return
+    current = response._get_header("Vary")
+    if current is None:
+        items.append(("Vary", "Cookie"))
+    elif "cookie" not in current.lower():
+        response.vary.add("Cookie")
+
+
+class _KeyCachingSigner(TimestampSigner):
+    """A ``TimestampSigner`` that derives each signing key once, not on every use."""
+
+    _derived: t.ClassVar[dict[tuple[t.Any, ...], bytes]] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        """Return the derived key for ``secret_key`` (the newest key by default)."""
+        source = self.secret_keys[-1] if secret_key is None else secret_key
+        cache_key = (source, self.salt, self.key_derivation, self.digest_method)
+        derived = self._derived.get(cache_key)
+        if derived is None:
+            derived = super().derive_key(secret_key)
+            if len(self._derived) < 64:
+                self._derived[cache_key] = derived
+        return derived
 
 
 class SecureCookieSessionInterface(SessionInterface):
@@ -326,6 +359,7 @@ class SecureCookieSessionInterface(SessionInterface):
             [*key[1], secret_key],
             salt=self.salt,
             serializer=self.serializer,
+            signer=_KeyCachingSigner,
             signer_kwargs={
                 "key_derivation": self.key_derivation,
                 "digest_method": self.digest_method,
@@ -355,7 +389,7 @@ class SecureCookieSessionInterface(SessionInterface):
     def save_session(self, app: Vial, session: SessionMixin, response: Response) -> None:
         """Set, refresh or delete the session cookie on ``response``."""
         if session.accessed:
-            response.vary.add("Cookie")
+            _vary_on_cookie(response)
 
         if not session:
             # Emptied during the request: tell the browser to drop the cookie.
@@ -370,7 +404,7 @@ class SecureCookieSessionInterface(SessionInterface):
                     samesite=self.get_cookie_samesite(app),
                     partitioned=self.get_cookie_partitioned(app),
                 )
-                response.vary.add("Cookie")
+                _vary_on_cookie(response)
             return
 
         if not self.should_set_cookie(app, session):
@@ -390,4 +424,4 @@ class SecureCookieSessionInterface(SessionInterface):
             samesite=self.get_cookie_samesite(app),
             partitioned=self.get_cookie_partitioned(app),
         )
-        response.vary.add("Cookie")
+        _vary_on_cookie(response)

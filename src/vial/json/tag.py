@@ -47,7 +47,10 @@ from uuid import UUID
 from markupsafe import Markup
 from werkzeug.http import http_date, parse_date
 
-from . import dumps, loads
+from . import _current_provider, dumps, loads
+from .provider import DefaultJSONProvider
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 __all__ = ["JSONTag", "TaggedJSONSerializer"]
 
@@ -230,7 +233,7 @@ class TaggedJSONSerializer:
     types. It is the ``serializer`` that the session interface hands to itsdangerous.
     """
 
-    __slots__ = ("order", "tags")
+    __slots__ = ("_scalars_pass", "order", "tags")
 
     default_tags: ClassVar[list[type[JSONTag]]] = [
         TagDict,
@@ -247,8 +250,12 @@ class TaggedJSONSerializer:
     def __init__(self) -> None:
         self.tags: dict[str, JSONTag] = {}
         self.order: list[JSONTag] = []
+        self._scalars_pass = False
         for tag_class in self.default_tags:
             self.register(tag_class)
+        # Plain JSON scalars pass through untagged, unless a tag was added later
+        # that might claim one of them.
+        self._scalars_pass = type(self).default_tags is TaggedJSONSerializer.default_tags
 
     def register(
         self, tag_class: type[JSONTag], force: bool = False, index: int | None = None
@@ -264,6 +271,7 @@ class TaggedJSONSerializer:
         Raises:
             KeyError: a tag with the same key is registered and ``force`` is false.
         """
+        self._scalars_pass = False
         tag = tag_class(self)
         if tag.key:
             if not force and tag.key in self.tags:
@@ -280,6 +288,8 @@ class TaggedJSONSerializer:
 
     def tag(self, value: Any) -> Any:
         """Return ``value`` converted to JSON-serializable data, with tags where needed."""
+        if self._scalars_pass and type(value) in _SCALARS:
+            return value
         for tag in self.order:
             if tag.check(value):
                 return tag.tag(value)
@@ -305,6 +315,9 @@ class TaggedJSONSerializer:
 
     def dumps(self, value: Any) -> str:
         """Tag ``value`` and serialize it to compact JSON."""
+        provider = _current_provider()
+        if isinstance(provider, DefaultJSONProvider):
+            return provider._compact_encoder().encode(self.tag(value))
         return dumps(self.tag(value), separators=(",", ":"))
 
     def loads(self, value: str | bytes) -> Any:
