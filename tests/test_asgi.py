@@ -165,3 +165,17 @@ def test_request_environ_is_available_under_asgi(app: Vial) -> None:
     app.add_url_rule("/", "index", lambda: request.environ["HTTP_HOST"])
     recorder = run(app, http_scope(), [{"type": "http.request", "body": b""}])
     assert body_of(recorder) == b"testserver"
+
+
+def test_before_serving_without_lifespan(app: Vial) -> None:
+    started: list[str] = []
+
+    @app.before_serving
+    async def start() -> None:
+        started.append("async")
+
+    app.add_url_rule("/", "index", lambda: "x")
+    recorder = run(app, http_scope(), [{"type": "http.request", "body": b""}])
+    assert body_of(recorder) == b"x"
+    run(app, http_scope(), [{"type": "http.request", "body": b""}])
+    assert started == ["async"]

@@ -255,6 +255,9 @@ async def _http(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
     if "vial.preserve_context" in scope:
         ctx._preserve = scope["vial.preserve_context"]
     if not app._got_first_request:
+        if not app._serving:
+            # No lifespan from the server: run before_serving here, on the loop.
+            await app._start_serving_async()
         app._freeze()
     app._match_request(request)
     rule = request.url_rule
