@@ -395,15 +395,7 @@ class SecureCookieSessionInterface(SessionInterface):
             # Emptied during the request: tell the browser to drop the cookie.
             # Empty and untouched: there is nothing to send.
             if session.modified:
-                response.delete_cookie(
-                    self.get_cookie_name(app),
-                    path=self.get_cookie_path(app),
-                    domain=self.get_cookie_domain(app),
-                    secure=self.get_cookie_secure(app),
-                    httponly=self.get_cookie_httponly(app),
-                    samesite=self.get_cookie_samesite(app),
-                    partitioned=self.get_cookie_partitioned(app),
-                )
+                response.delete_cookie(self.get_cookie_name(app), **self._cookie_options(app))
                 _vary_on_cookie(response)
             return
 
@@ -417,11 +409,17 @@ class SecureCookieSessionInterface(SessionInterface):
             self.get_cookie_name(app),
             serializer.dumps(dict(session)),
             expires=self.get_expiration_time(app, session),
-            path=self.get_cookie_path(app),
-            domain=self.get_cookie_domain(app),
-            secure=self.get_cookie_secure(app),
-            httponly=self.get_cookie_httponly(app),
-            samesite=self.get_cookie_samesite(app),
-            partitioned=self.get_cookie_partitioned(app),
+            **self._cookie_options(app),
         )
         _vary_on_cookie(response)
+
+    def _cookie_options(self, app: Vial) -> dict[str, t.Any]:
+        """The cookie attributes shared by setting and deleting the session cookie."""
+        return {
+            "path": self.get_cookie_path(app),
+            "domain": self.get_cookie_domain(app),
+            "secure": self.get_cookie_secure(app),
+            "httponly": self.get_cookie_httponly(app),
+            "samesite": self.get_cookie_samesite(app),
+            "partitioned": self.get_cookie_partitioned(app),
+        }
