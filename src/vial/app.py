@@ -781,7 +781,10 @@ class Vial(Scaffold):
 
     def _full_dispatch(self, ctx: RequestContext) -> Response:
         request = ctx.request
-        plan = self._request_plan(request.url_rule)
+        rule = request.url_rule
+        plan = self._endpoint_plans.get(rule.endpoint if rule is not None else None)
+        if plan is None:
+            plan = self._request_plan(rule)
         try:
             if signals.request_started.receivers:
                 signals.request_started.send(self, _async_wrapper=self.ensure_sync)
@@ -822,7 +825,8 @@ class Vial(Scaffold):
             if plan.after:
                 for func in plan.after:
                     response = func(response)
-            self._save_session(ctx, response)
+            if ctx._session is not None:
+                self._save_session(ctx, response)
             if signals.request_finished.receivers:
                 signals.request_finished.send(
                     self, _async_wrapper=self.ensure_sync, response=response
@@ -990,7 +994,8 @@ class Vial(Scaffold):
                     response = await to_async(func)(response)
             for func in plan.after:
                 response = await func(response)
-            self._save_session(ctx, response)
+            if ctx._session is not None:
+                self._save_session(ctx, response)
             if signals.request_finished.receivers:
                 signals.request_finished.send(self, response=response)
         except Exception:

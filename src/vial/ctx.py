@@ -267,7 +267,10 @@ class RequestContext(AppContext):
                     exc = sys.exc_info()[1]
                 self.app._teardown(self, exc)
         finally:
-            _pop_token(self)
+            current = _cv_ctx.get()
+            _cv_ctx.reset(self._tokens.pop())
+            if current is not self:
+                raise AssertionError(f"Popped wrong context. ({current!r} instead of {self!r})")
         if self._owns_app_context and signals.appcontext_popped.receivers:
             signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 

@@ -174,9 +174,15 @@ class Response:
     @classmethod
     def _text(cls, body: bytes, status: int, content_type: str) -> Response:
         """Build a buffered response without argument checks (the request-path fast lane)."""
-        return cls._raw(
-            [body], status, [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-        )
+        self = cls.__new__(cls)
+        self._headers_list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        self._headers = None
+        self._status = None
+        self._status_code = status
+        self.direct_passthrough = False
+        self._on_close = None
+        self.response = [body]
+        return self
 
     @classmethod
     def _raw(cls, body: Iterable[bytes], status: int, headers: list[tuple[str, str]]) -> Response:
