@@ -801,14 +801,12 @@ class Vial(Scaffold):
                 exc = request.routing_exception
                 if exc is not None:
                     rv = self.handle_user_exception(exc)
+                elif rule.provide_automatic_options and request.method == "OPTIONS":  # type: ignore[union-attr]
+                    rv = self.make_default_options_response()
                 else:
-                    rule = t.cast(Rule, request.url_rule)
-                    if rule.provide_automatic_options and request.method == "OPTIONS":
-                        rv = self.make_default_options_response()
-                    else:
-                        endpoint = t.cast(str, rule.endpoint)
-                        view = self._sync_views.get(endpoint) or self._view(endpoint)
-                        rv = view(**request.view_args)  # type: ignore[arg-type]
+                    endpoint: str = rule.endpoint  # type: ignore[union-attr, assignment]
+                    view = self._sync_views.get(endpoint) or self._view(endpoint)
+                    rv = view(**request.view_args)  # type: ignore[arg-type]
         except Exception as e:
             rv = self.handle_user_exception(e)
         return self._finalize(ctx, rv, plan)
@@ -816,7 +814,10 @@ class Vial(Scaffold):
     def _finalize(
         self, ctx: RequestContext, rv: t.Any, plan: _Plan, from_error_handler: bool = False
     ) -> Response:
-        response = self._response_for(rv)
+        if type(rv) is str and self._fast_text:
+            response = Response._text(rv.encode(), 200, _HTML)
+        else:
+            response = self._response_for(rv)
         try:
             funcs = ctx._after_request_functions
             if funcs:
@@ -843,7 +844,7 @@ class Vial(Scaffold):
         if kind is str and self._fast_text:
             return Response._text(rv.encode(), 200, _HTML)
         if kind is self.response_class:
-            return t.cast(Response, rv)
+            return rv  # type: ignore[no-any-return]
         if isinstance(rv, HTTPException):
             return _response_from_http_exception(self, rv)
         return self.make_response(rv)

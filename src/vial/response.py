@@ -106,16 +106,14 @@ class Response:
     '201 CREATED'
     """
 
-    __slots__ = (
-        "__dict__",
-        "_headers",
-        "_headers_list",
-        "_on_close",
-        "_status",
-        "_status_code",
-        "direct_passthrough",
-        "response",
-    )
+    __slots__ = ("__dict__", "_headers_list", "_status_code", "response")
+
+    # Rarely changed: class defaults, overridden in the instance dict when set.
+    _headers: Headers | None = None
+    _status: str | None = None
+    _on_close: list[t.Callable[[], t.Any]] | None = None
+    #: Send the body iterable as it is (a file wrapper, say), without encoding.
+    direct_passthrough = False
 
     default_status = 200
     default_mimetype: str | None = "text/html"
@@ -151,19 +149,17 @@ class Response:
             content_type = get_content_type(mimetype, "utf-8") if mimetype else None
         items: list[tuple[str, str]] = []
         self._headers_list = items
-        self._headers: Headers | None = None
         if headers is not None:
             self.headers.extend(headers)
             if "Content-Type" in self.headers:
                 content_type = None
         if content_type is not None:
             items.append(("Content-Type", content_type))
-        self._status: str | None = None
         self._status_code = self.default_status
         if status is not None:
             self.status = status
-        self.direct_passthrough = direct_passthrough
-        self._on_close: list[t.Callable[[], t.Any]] | None = None
+        if direct_passthrough:
+            self.direct_passthrough = True
         if response is None:
             self.response: Iterable[bytes] = []
         elif isinstance(response, (str, bytes, bytearray)):
@@ -176,11 +172,7 @@ class Response:
         """Build a buffered response without argument checks (the request-path fast lane)."""
         self = cls.__new__(cls)
         self._headers_list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-        self._headers = None
-        self._status = None
         self._status_code = status
-        self.direct_passthrough = False
-        self._on_close = None
         self.response = [body]
         return self
 
@@ -189,11 +181,7 @@ class Response:
         """Build a response from trusted parts, skipping validation and argument parsing."""
         self = cls.__new__(cls)
         self._headers_list = headers
-        self._headers = None
-        self._status = None
         self._status_code = status
-        self.direct_passthrough = False
-        self._on_close = None
         self.response = body
         return self
 
