@@ -504,3 +504,16 @@ def test_session_proxy_in_template_reads_session(app: Vial, client: VialClient) 
     rv = client.get("/")
     assert rv.text == "ann"
     assert "Cookie" in rv.headers["Vary"]
+
+
+def test_globals_added_after_a_render_are_seen(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "g.html").write_text("{{ greeting | default('none') }}")
+    app = Vial(__name__, root_path=str(tmp_path))
+    app.config["TEMPLATES_AUTO_RELOAD"] = False
+    with app.test_request_context():
+        assert render_template("g.html") == "none"
+        app.jinja_env.globals["greeting"] = "hello"
+        assert render_template("g.html") == "hello"
+        app.jinja_env.globals.update(greeting="bonjour")
+        assert render_template("g.html") == "bonjour"

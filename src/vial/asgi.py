@@ -202,6 +202,34 @@ async def _refuse_websocket(receive: Receive, send: Send) -> None:
         await send({"type": "websocket.close", "code": 1003})
 
 
+_DISCONNECTED = b"<disconnected>"
+# A GET or HEAD request that declares no body has none to wait for (over HTTP/2 a
+# POST may carry one without Content-Length, so other methods always receive).
+_BODILESS_METHODS = frozenset(("GET", "HEAD"))
+
+
+def _declares_body(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    for key, _ in headers:
+        if key == b"content-length" or key == b"transfer-encoding":
+            return True
+    return False
+
+
+async def _receive_body(app: Vial, scope: dict[str, t.Any], receive: Receive) -> bytes | None:
+    """Receive the body: bytes, None when over ``MAX_CONTENT_LENGTH``, or ``_DISCONNECTED``."""
+    message = await receive()
+    body: bytes | None = message.get("body", b"")
+    if message.get("more_body", False) or message["type"] != "http.request":
+        try:
+            return await _read_body(app, scope, receive, message)
+        except _Disconnected:
+            return _DISCONNECTED
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and len(body) > limit:  # type: ignore[arg-type]
+        return None
+    return body
+
+
 async def _read_body(
     app: Vial, scope: dict[str, t.Any], receive: Receive, first: Message
 ) -> bytes | None:
@@ -239,17 +267,11 @@ class _Disconnected(Exception):
 
 
 async def _http(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
-    message = await receive()
-    body: bytes | None = message.get("body", b"")
-    if message.get("more_body", False) or message["type"] != "http.request":
-        try:
-            body = await _read_body(app, scope, receive, message)
-        except _Disconnected:
-            return
-    elif body:
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        if limit is not None and len(body) > limit:
-            body = None
+    body: bytes | None = b""
+    if scope["method"] not in _BODILESS_METHODS or _declares_body(scope["headers"]):
+        body = await _receive_body(app, scope, receive)
+    if body is _DISCONNECTED:
+        return
     request = ASGIRequest(scope, body, app)
     ctx = RequestContext(app, request)
     if "vial.preserve_context" in scope:

@@ -53,6 +53,8 @@ class Environment(jinja2.Environment):
         self.app = app
 
     def __setattr__(self, name: str, value: t.Any) -> None:
+        if name == "globals" and not isinstance(value, _Globals):
+            value = _Globals(self, value)
         object.__setattr__(self, name, value)
         if name in _CACHE_KEYS:
             # A new dict rather than clear(): an overlay starts with a copy of
@@ -72,8 +74,48 @@ def _get_template(app: Vial, name: _TemplateRef) -> Template:
         pass
     template = env.get_or_select_template(name)
     if isinstance(name, str) and isinstance(env, Environment) and not env.auto_reload:
+        # Jinja copies a template's globals out of a ChainMap at every render;
+        # a flat dict is much cheaper. _Globals drops this cache when the
+        # environment's globals change, and the next lookup flattens again.
+        chain = template.__dict__.setdefault("_vial_globals", template.globals)
+        template.globals = dict(chain)
         env._templates[name] = template
     return template
+
+
+class _Globals(dict[str, t.Any]):
+    """An environment's globals; any change empties the environment's template cache."""
+
+    def __init__(self, env: Environment, initial: t.Any = ()) -> None:
+        super().__init__(initial)
+        self._env = env
+
+    def _changed(self) -> None:
+        object.__setattr__(self._env, "_templates", {})
+
+    def __setitem__(self, key: str, value: t.Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def update(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def pop(self, *args: t.Any) -> t.Any:
+        self._changed()
+        return super().pop(*args)
+
+    def setdefault(self, key: str, default: t.Any = None) -> t.Any:
+        self._changed()
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
 
 
 class DispatchingJinjaLoader(BaseLoader):
