@@ -1,0 +1,64 @@
+"""The scenarios in Flask, written the way Flask's docs show."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, make_response, render_template, request, session
+
+from bench.apps.common import ITEMS, SECRET_KEY, STATIC_DIR, TEMPLATE_DIR, TITLE, filler_rules
+
+app = Flask(__name__, static_folder=STATIC_DIR, template_folder=TEMPLATE_DIR)
+app.config["SECRET_KEY"] = SECRET_KEY
+
+
+def filler(**kwargs: object) -> str:
+    return "filler"
+
+
+for i, rule in enumerate(filler_rules("flask")):
+    app.add_url_rule(rule, f"filler{i}", filler)
+
+
+@app.get("/")
+def hello() -> str:
+    return "Hello, World!"
+
+
+@app.get("/users/<name>/posts/<int:post_id>")
+def params(name: str, post_id: int) -> str:
+    return f"{name} {post_id}"
+
+
+@app.get("/json")
+def json_view() -> Response:
+    return jsonify({"message": "Hello, World!", "id": 42, "ok": True})
+
+
+@app.get("/query")
+def query() -> str:
+    args = request.args
+    return f"{args.get('name')} {args.get('page', type=int)} {args.get('sort')}"
+
+
+@app.post("/form")
+def form() -> str:
+    f = request.form
+    return f"{f['name']}|{f['email']}|{f['city']}|{f.get('age', type=int)}|{f['message']}"
+
+
+@app.get("/template")
+def template() -> str:
+    return render_template("page.html", title=TITLE, items=ITEMS)
+
+
+@app.get("/cookie")
+def cookie() -> Response:
+    visits = int(request.cookies["visits"])
+    response = make_response(f"visits {visits}")
+    response.set_cookie("visits", str(visits + 1))
+    return response
+
+
+@app.get("/session")
+def session_view() -> str:
+    session["count"] = session.get("count", 0) + 1
+    return str(session["count"])
