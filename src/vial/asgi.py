@@ -209,7 +209,7 @@ _BODILESS_METHODS = frozenset(("GET", "HEAD"))
 
 
 def _declares_body(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    for key, _ in headers:
+    for key, _ in headers:  # noqa: SIM110 - a plain loop is cheaper than any() here
         if key == b"content-length" or key == b"transfer-encoding":
             return True
     return False
