@@ -41,6 +41,9 @@ def _median_ms(samples: list[float]) -> float:
 def import_times(modules: tuple[str, ...], runs: int) -> dict[str, tuple[float, float]]:
     """Per module: (median ms of the import statement, median ms of the whole process)."""
     env = dict(os.environ, PYTHONPATH=python_path())
+    # Without bytecode caching every run would compile vial's source (installed
+    # packages come with .pyc files): let the uncounted first run write it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     times: dict[str, tuple[float, float]] = {}
     for module in ("", *modules):
         code = _IMPORT.format(m=module) if module else "print(0)"
