@@ -496,3 +496,13 @@ def test_ensure_sync(app: Vial) -> None:
 
     assert app.ensure_sync(plain) is plain
     assert app.ensure_sync(coro)(21) == 42
+
+
+def test_hooks_added_after_a_test_request_context_still_run(app: Vial, client: VialClient) -> None:
+    app.add_url_rule("/", "index", lambda: "x")
+    with app.test_request_context("/"):
+        pass
+    seen: list[str] = []
+    app.before_request(lambda: seen.append("before"))
+    client.get("/")
+    assert seen == ["before"]

@@ -737,24 +737,29 @@ class Vial(Scaffold):
     # -- dispatch
 
     def _request_plan(self, rule: Rule | None, is_async: bool = False) -> _Plan:
+        """The hooks for ``rule``'s blueprint chain; cached once setup is frozen."""
         cache = self._async_endpoint_plans if is_async else self._endpoint_plans
         endpoint = rule.endpoint if rule is not None else None
         plan = cache.get(endpoint)
         if plan is None:
             blueprint = endpoint.rpartition(".")[0] or None if endpoint else None
+            adapt = to_async if is_async else self.ensure_sync
+            if not self._got_first_request:
+                # Hooks may still be registered (a test request context, say).
+                return _Plan(self, blueprint, adapt)
             key = (blueprint, is_async)
             plan = self._plans.get(key)
             if plan is None:
-                plan = self._plans[key] = _Plan(
-                    self, blueprint, to_async if is_async else self.ensure_sync
-                )
+                plan = self._plans[key] = _Plan(self, blueprint, adapt)
             cache[endpoint] = plan
         return plan
 
     def _view(self, endpoint: str) -> t.Callable[..., t.Any]:
         view = self._sync_views.get(endpoint)
         if view is None:
-            view = self._sync_views[endpoint] = self.ensure_sync(self.view_functions[endpoint])
+            view = self.ensure_sync(self.view_functions[endpoint])
+            if self._got_first_request:
+                self._sync_views[endpoint] = view
         return view
 
     def _handle(self, ctx: RequestContext) -> Response:
