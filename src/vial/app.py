@@ -63,6 +63,7 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 _sentinel: t.Any = object()
 _HTML = "text/html; charset=utf-8"
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+_ROOT_SAFE = "/%:@&+$,;=~!*'()"
 
 
 def _make_timedelta(value: timedelta | int) -> timedelta:
@@ -595,6 +596,9 @@ class Vial(Scaffold):
         config = self.config
         if request is not None:
             root = request.root_path
+            if not external and not domain:
+                # The common case: a path on the current host.
+                return f"{quote(root, safe=_ROOT_SAFE)}{path}" if root else path
             host = request.host
             scheme = scheme or request.scheme
         else:
@@ -609,7 +613,7 @@ class Vial(Scaffold):
             wanted = f"{domain}.{server_name}"
             if wanted != host:
                 host, external = wanted, True
-        root = quote(root, safe="/%:@&+$,;=~!*'()")
+        root = quote(root, safe=_ROOT_SAFE) if root else root
         if not external:
             return f"{root}{path}"
         return f"{scheme}://{host}{root}{path}"
