@@ -62,11 +62,19 @@ class ASGIRequest(Request):
         key = _header_keys.get(name)
         if key is None:
             key = _header_keys[name] = name.encode("latin-1")
-        values = [v for k, v in self.scope["headers"] if k.lower() == key]
-        if not values:
-            return None
-        separator = b"; " if key == b"cookie" else b", "
-        return separator.join(values).decode("latin-1")
+        value = self._header_map.get(key)
+        return value.decode("latin-1") if value is not None else None
+
+    @lazy
+    def _header_map(self) -> dict[bytes, bytes]:
+        """The raw headers by lower-case name; repeated ones joined as HTTP allows."""
+        found: dict[bytes, bytes] = {}
+        for raw_key, value in self.scope["headers"]:
+            key = raw_key.lower()
+            if key in found:
+                value = found[key] + (b"; " if key == b"cookie" else b", ") + value
+            found[key] = value
+        return found
 
     @lazy
     def headers(self) -> Headers:

@@ -37,6 +37,19 @@ MaxAge = None | int | t.Callable[[str | None], int | None]
 _types_by_suffix: dict[str, str] = {}
 
 
+_dates_by_mtime: dict[float, str] = {}
+
+
+def _modified_date(mtime: float) -> str:
+    """``http_date(mtime)``, remembered: formatting a date costs more than the stat."""
+    date = _dates_by_mtime.get(mtime)
+    if date is None:
+        if len(_dates_by_mtime) > 1024:
+            _dates_by_mtime.clear()
+        date = _dates_by_mtime[mtime] = http_date(mtime)
+    return date
+
+
 def _guess_type(name: str) -> tuple[str, str | None]:
     """The media type and encoding of a file name; plain suffixes are cached."""
     suffix = os.path.splitext(name)[1].lower()
@@ -117,7 +130,7 @@ def _send_path(
         tag = f"{mtime}-{size}-{adler32(path.encode()) & 0xFFFFFFFF}"
     if callable(max_age):
         max_age = max_age(path)
-    modified = http_date(last_modified if last_modified is not None else mtime)
+    modified = _modified_date(mtime) if last_modified is None else http_date(last_modified)
     # The validators and caching headers, which a 304 repeats.
     headers = [("Last-Modified", modified)]
     if max_age is None:
