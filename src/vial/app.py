@@ -29,7 +29,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.routing import RequestRedirect, RoutingException
 
-from . import signals
+from . import _env, signals
 from ._async import async_to_sync, is_async_callable, to_async
 from ._lazy import lazy
 from .asgi import serve as _serve_asgi
@@ -73,7 +73,7 @@ def _make_timedelta(value: timedelta | int) -> timedelta:
 
 
 def _get_debug_flag() -> bool:
-    value = os.environ.get("VIAL_DEBUG")
+    value = os.environ.get(_env.env_name("DEBUG"))
     return bool(value and value.lower() not in ("0", "false", "no"))
 
 

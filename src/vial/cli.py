@@ -27,6 +27,7 @@ import click
 from click.core import ParameterSource
 from werkzeug.serving import is_running_from_reloader
 
+from . import _env
 from .app import Vial, _get_debug_flag
 
 __all__ = [
@@ -284,7 +285,7 @@ def locate_app(
 
 def get_load_dotenv(default: bool = True) -> bool:
     """False when ``VIAL_SKIP_DOTENV`` is set to a true value, else ``default``."""
-    value = os.environ.get("VIAL_SKIP_DOTENV")
+    value = os.environ.get(_env.env_name("SKIP_DOTENV"))
     if not value:
         return default
     return value.lower() in ("0", "false", "no")
@@ -304,7 +305,7 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
     try:
         import dotenv
     except ImportError:
-        if path or os.path.isfile(".env") or os.path.isfile(".vialenv"):
+        if path or os.path.isfile(".env") or os.path.isfile(_env.dotenv_file()):
             click.secho(
                 " * Tip: there are .env files here: install python-dotenv to load them.",
                 fg="yellow",
@@ -314,7 +315,7 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
 
     data: dict[str, str | None] = {}
     if load_defaults:
-        for name in (".vialenv", ".env"):
+        for name in (_env.dotenv_file(), ".env"):
             found = dotenv.find_dotenv(name, usecwd=True)
             if found:
                 data.update(dotenv.dotenv_values(found, encoding="utf-8"))
@@ -382,7 +383,8 @@ class ScriptInfo:
 
         if app is None:
             raise NoAppException(
-                "Could not find a vial app: use 'vial --app module:name', set VIAL_APP,"
+                "Could not find a vial app: use 'vial --app module:name',"
+                f" set {_env.env_name('APP')},"
                 f" or put a 'wsgi.py' or 'app.py' in the current folder ({os.getcwd()})."
             )
         if self.set_debug_flag:
@@ -446,7 +448,7 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -
     if source is None or source in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
         return None
     # An environment variable, not ScriptInfo: a factory can read it while it builds the app.
-    os.environ["VIAL_DEBUG"] = "1" if value else "0"
+    os.environ[_env.env_name("DEBUG")] = "1" if value else "0"
     return value
 
 
@@ -540,7 +542,7 @@ class VialGroup(AppGroup):
         params.extend((_env_file_option, _app_option, _debug_option))
         if add_version_option:
             params.append(_version_option)
-        extra.setdefault("context_settings", {}).setdefault("auto_envvar_prefix", "VIAL")
+        extra.setdefault("context_settings", {}).setdefault("auto_envvar_prefix", _env.PREFIX)
         super().__init__(params=params, **extra)
         self.create_app = create_app
         self.load_dotenv = load_dotenv
@@ -607,7 +609,7 @@ class VialGroup(AppGroup):
         **extra: t.Any,
     ) -> click.Context:
         # Importing an app that calls app.run() at module level must not block the command.
-        os.environ["VIAL_RUN_FROM_CLI"] = "true"
+        os.environ[_env.env_name("RUN_FROM_CLI")] = "true"
         if "obj" not in extra and "obj" not in self.context_settings:
             extra["obj"] = ScriptInfo(
                 create_app=self.create_app,
@@ -839,7 +841,7 @@ def run_app(
     Does nothing inside ``vial run`` or another ``vial`` command, where the
     command line already serves the app or must not block.
     """
-    if os.environ.get("VIAL_RUN_FROM_CLI") == "true":
+    if os.environ.get(_env.env_name("RUN_FROM_CLI")) == "true":
         if not is_running_from_reloader():
             click.secho(
                 " * Ignoring app.run(): it would block the 'vial' command."
@@ -851,19 +853,20 @@ def run_app(
 
     if get_load_dotenv(load_dotenv):
         _load_dotenv()
-        if "VIAL_DEBUG" in os.environ:
+        if _env.env_name("DEBUG") in os.environ:
             app.debug = _get_debug_flag()
     if debug is not None:
         app.debug = bool(debug)
 
     sn_host, _, sn_port = (app.config.get("SERVER_NAME") or "").partition(":")
-    host = host or os.environ.get("VIAL_RUN_HOST") or sn_host or "127.0.0.1"
-    port_value = port if port is not None else os.environ.get("VIAL_RUN_PORT") or sn_port or 5000
+    port_variable = _env.env_name("RUN_PORT")
+    host = host or os.environ.get(_env.env_name("RUN_HOST")) or sn_host or "127.0.0.1"
+    port_value = port if port is not None else os.environ.get(port_variable) or sn_port or 5000
     try:
         port = int(port_value)
     except ValueError:
         raise ValueError(
-            f"The port must be a number, not {port_value!r} (from VIAL_RUN_PORT)."
+            f"The port must be a number, not {port_value!r} (from {port_variable})."
         ) from None
 
     options.setdefault("use_reloader", app.debug)

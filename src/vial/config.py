@@ -11,6 +11,8 @@ from typing import IO, Any, Generic, Protocol, Self, TypeVar, overload
 
 from werkzeug.utils import import_string
 
+from . import _env
+
 __all__ = ["Config", "ConfigAttribute"]
 
 T = TypeVar("T")
@@ -101,9 +103,11 @@ class Config(dict[str, Any]):
         return self.from_pyfile(path, silent=silent)
 
     def from_prefixed_env(
-        self, prefix: str = "VIAL", *, loads: Callable[[str], Any] = json.loads
+        self, prefix: str | None = None, *, loads: Callable[[str], Any] = json.loads
     ) -> bool:
         """Load every environment variable named ``{prefix}_KEY`` into ``self["KEY"]``.
+
+        ``prefix`` defaults to ``VIAL`` (``FLASK`` after ``vial.compat.install_as_flask()``).
 
         Variables are read in sorted order. Each value goes through ``loads`` (JSON by
         default, so ``VIAL_DEBUG=true`` gives ``True``); if that raises, the raw string is
@@ -115,7 +119,7 @@ class Config(dict[str, Any]):
         Raises:
             TypeError: a nested key goes through an existing value that is not a dict.
         """
-        prefix = f"{prefix}_"
+        prefix = f"{_env.PREFIX if prefix is None else prefix}_"
         for env_key in sorted(os.environ):
             if not env_key.startswith(prefix):
                 continue
