@@ -963,7 +963,10 @@ class Vial(Scaffold):
 
     async def _full_dispatch_async(self, ctx: RequestContext) -> Response:
         request = ctx.request
-        plan = self._request_plan(request.url_rule, True)
+        rule = request.url_rule
+        plan = self._async_endpoint_plans.get(rule.endpoint if rule is not None else None)
+        if plan is None:
+            plan = self._request_plan(rule, True)
         try:
             if signals.request_started.receivers:
                 signals.request_started.send(self)
@@ -978,15 +981,13 @@ class Vial(Scaffold):
                 exc = request.routing_exception
                 if exc is not None:
                     rv = await self._handle_user_exception_async(exc)
+                elif rule.provide_automatic_options and request.method == "OPTIONS":  # type: ignore[union-attr]
+                    rv = self.make_default_options_response()
                 else:
-                    rule = t.cast(Rule, request.url_rule)
-                    if rule.provide_automatic_options and request.method == "OPTIONS":
-                        rv = self.make_default_options_response()
-                    else:
-                        view = self.view_functions[t.cast(str, rule.endpoint)]
-                        rv = view(**request.view_args)  # type: ignore[arg-type]
-                        if inspect.iscoroutine(rv):
-                            rv = await rv
+                    view = self.view_functions[rule.endpoint]  # type: ignore[union-attr, index]
+                    rv = view(**request.view_args)  # type: ignore[arg-type]
+                    if inspect.iscoroutine(rv):
+                        rv = await rv
         except Exception as e:
             rv = await self._handle_user_exception_async(e)
         if plan.after or ctx._after_request_functions:

@@ -291,7 +291,9 @@ async def _http(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
         app._freeze()
     app._match_request(request)
     rule = request.url_rule
-    if rule is not None and not _is_async_view(app, t.cast(str, rule.endpoint)):
+    if rule is not None and not (
+        app._async_views.get(rule.endpoint) or _is_async_view(app, rule.endpoint)  # type: ignore[arg-type]
+    ):
         response = await run_in_thread(app._handle, ctx)
     else:
         response = await app._handle_async(ctx)
