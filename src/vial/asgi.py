@@ -297,7 +297,21 @@ async def _http(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
         response = await run_in_thread(app._handle, ctx)
     else:
         response = await app._handle_async(ctx)
-    await send_response(response, request.method, send)
+    chunks = response.response
+    code = response._status_code
+    if (
+        type(chunks) is list
+        and response._on_close is None
+        and code != 204
+        and code != 304
+        and request.method != "HEAD"
+    ):
+        # The common case without the streaming machinery (and one coroutine less).
+        await send(_start_message(response, response._headers_list))
+        chunk = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        await send({"type": "http.response.body", "body": chunk})
+    else:
+        await send_response(response, request.method, send)
 
 
 def _is_async_view(app: Vial, endpoint: str) -> bool:
@@ -314,16 +328,7 @@ def _is_async_view(app: Vial, endpoint: str) -> bool:
 async def send_response(response: Response, method: str, send: Send) -> None:
     """Send ``response`` as ASGI messages, streaming iterables chunk by chunk."""
     headers = bodiless_headers(response)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": response._status_code,
-            "headers": [
-                (k.encode("latin-1"), v.encode("latin-1"))
-                for k, v in (headers or response._headers_list)
-            ],
-        }
-    )
+    await send(_start_message(response, headers or response._headers_list))
     body = response.response
     if headers is not None or method == "HEAD":
         await send({"type": "http.response.body", "body": b""})
@@ -346,6 +351,14 @@ async def send_response(response: Response, method: str, send: Send) -> None:
         await send({"type": "http.response.body", "body": b""})
     finally:
         await run_in_thread(response.close)
+
+
+def _start_message(response: Response, headers: list[tuple[str, str]]) -> Message:
+    return {
+        "type": "http.response.start",
+        "status": response._status_code,
+        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+    }
 
 
 async def _send_chunk(send: Send, chunk: str | bytes) -> None:
