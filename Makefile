@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint demo bench bench-quick docs docs-serve clean
+.PHONY: test lint demo bench bench-quick docs docs-serve clean compat
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench: $(VENV)/.bench-installed
 
 bench-quick: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py --quick
+
+compat: $(STAMP)
+	$(BIN)/python compat/run.py
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict
