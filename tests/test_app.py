@@ -506,3 +506,18 @@ def test_hooks_added_after_a_test_request_context_still_run(app: Vial, client: V
     app.before_request(lambda: seen.append("before"))
     client.get("/")
     assert seen == ["before"]
+
+
+def test_app_is_freed_without_the_garbage_collector() -> None:
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        app = Vial(__name__)
+        assert app.view_functions["static"]
+        ref = weakref.ref(app)
+        del app
+        assert ref() is None
+    finally:
+        gc.enable()

@@ -52,7 +52,7 @@ def test_host_matching() -> None:
 
 
 def test_host_matching_requires_static_host() -> None:
-    with pytest.raises(ValueError, match="static_host"):
+    with pytest.raises(AssertionError, match="static_host"):
         Vial(__name__, host_matching=True)
 
 

@@ -154,7 +154,7 @@ def test_response_arguments(args: tuple[Any, ...], kwargs: dict[str, Any], body:
 
 def test_response_rejects_args_and_kwargs() -> None:
     provider, _ = make_provider()
-    with pytest.raises(TypeError, match="either positional or keyword arguments, not both"):
+    with pytest.raises(TypeError, match="either args or kwargs, not both"):
         provider.response(1, a=2)
 
 

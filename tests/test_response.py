@@ -163,3 +163,21 @@ def test_conditional_response(app: Vial, client: VialClient) -> None:
     rv = client.get("/", headers={"If-None-Match": '"v1"'})
     assert rv.status_code == 304
     assert rv.data == b""
+
+
+def test_reading_a_streamed_body_keeps_its_close() -> None:
+    closed: list[bool] = []
+
+    class Stream:
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            yield b"a"
+            yield b"b"
+
+        def close(self) -> None:
+            closed.append(True)
+
+    rv = Response(Stream())
+    assert rv.data == b"ab"
+    assert closed == []
+    rv.close()
+    assert closed == [True]

@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 import typing as t
+import weakref
 from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import quote
@@ -249,7 +250,8 @@ class Vial(Scaffold):
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
-                raise ValueError(
+                # AssertionError, as Flask raises it.
+                raise AssertionError(
                     "Invalid static_host/host_matching combination: static_host is required"
                     " with host_matching, and only allowed with it."
                 )
@@ -257,7 +259,7 @@ class Vial(Scaffold):
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
                 host=static_host,
-                view_func=self.send_static_file,
+                view_func=_static_view(self),
             )
 
     # -- properties
@@ -1271,6 +1273,18 @@ class Vial(Scaffold):
 Vial.__call__._is_coroutine = asyncio.coroutines._is_coroutine  # type: ignore[attr-defined]
 if hasattr(inspect, "markcoroutinefunction"):  # Python 3.12+
     inspect.markcoroutinefunction(Vial.__call__)
+
+
+def _static_view(app: Vial) -> t.Callable[..., Response]:
+    """The ``static`` endpoint's view, holding the app weakly so the app has no
+    reference cycle and is freed as soon as nothing else refers to it."""
+    app_ref = weakref.ref(app)
+
+    def static(filename: str) -> Response:
+        return app_ref().send_static_file(filename)  # type: ignore[union-attr]
+
+    static._vial_nonblocking = True  # type: ignore[attr-defined]
+    return static
 
 
 def _has_request() -> bool:

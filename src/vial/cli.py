@@ -39,6 +39,7 @@ __all__ = [
     "find_app_by_string",
     "find_best_app",
     "get_load_dotenv",
+    "get_version",
     "load_dotenv",
     "locate_app",
     "main",
@@ -466,13 +467,18 @@ def _load_env_file(ctx: click.Context, param: click.Parameter, value: str | None
     return value
 
 
-def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+def get_version(ctx: click.Context, param: click.Parameter | None, value: bool) -> None:
+    """The ``--version`` callback: print the Python, vial and Werkzeug versions, then exit."""
     if not value or ctx.resilient_parsing:
         return
     from . import __version__
 
+    if _env.PREFIX == "FLASK":
+        framework = f"Flask 3.1.3 (vial {__version__})"
+    else:
+        framework = f"vial {__version__}"
     click.echo(
-        f"Python {platform.python_version()}\nvial {__version__}\n"
+        f"Python {platform.python_version()}\n{framework}\n"
         f"Werkzeug {importlib.metadata.version('werkzeug')}",
         color=ctx.color,
     )
@@ -510,7 +516,7 @@ _version_option = click.Option(
     is_flag=True,
     is_eager=True,
     expose_value=False,
-    callback=_show_version,
+    callback=get_version,
 )
 
 

@@ -250,8 +250,8 @@ class Config(dict[str, Any]):
 
 
 def _annotate_file_error(exc: OSError) -> None:
-    """Reword an ``OSError`` from opening a config file in place, keeping its type and path."""
-    hint = ""
-    if exc.errno in _MISSING_FILE_ERRNOS:
-        hint = "; check the path, or pass silent=True to skip a missing file"
-    exc.strerror = f"Unable to load configuration file ({exc.strerror}){hint}"
+    """Reword an ``OSError`` from opening a config file in place, keeping its type and path.
+
+    The wording is Flask's, which code and tests match on.
+    """
+    exc.strerror = f"Unable to load configuration file ({exc.strerror})"

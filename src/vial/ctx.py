@@ -91,10 +91,11 @@ class _AppCtxGlobals:
         return self
 
     def __repr__(self) -> str:
+        from . import _env
         from .globals import current_app
 
         try:
-            return f"<vial.g of '{current_app.name}'>"
+            return f"<{_env.PREFIX.lower()}.g of '{current_app.name}'>"
         except RuntimeError:
             return object.__repr__(self)
 

@@ -49,7 +49,7 @@ def _make_proxy(attribute: str, doc: str) -> t.Any:
             try:
                 return repr(current())
             except RuntimeError:
-                return f"<unbound vial proxy {attribute!r}>"
+                return "<LocalProxy unbound>"
 
         def __str__(self) -> str:
             return str(current())

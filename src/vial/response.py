@@ -527,7 +527,11 @@ class Response:
 
     def _ensure_sequence(self) -> None:
         if not isinstance(self.response, list):
+            close = getattr(self.response, "close", None)
             self.response = list(self.iter_encoded())
+            if close is not None:
+                # The stream (an open file, say) still needs closing with the response.
+                self.call_on_close(close)
 
     def iter_encoded(self) -> Iterator[bytes]:
         """Iterate over the body as bytes."""

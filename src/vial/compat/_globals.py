@@ -67,3 +67,33 @@ app_ctx: AppContext = t.cast(AppContext, _ContextProxy(_current_app_ctx, "app_ct
 request_ctx: RequestContext = t.cast(
     RequestContext, _ContextProxy(_current_request_ctx, "request_ctx")
 )
+
+
+_MISSING: t.Any = object()
+
+
+class _ContextLookup:
+    """Stands in for Flask's ``_cv_app``/``_cv_request`` context variables, for reading.
+
+    ``get(default)`` returns the current context of that kind, or ``default``;
+    without a default it raises ``LookupError`` as ``ContextVar.get`` does.
+    """
+
+    __slots__ = ("_kind",)
+
+    def __init__(self, kind: type[AppContext]) -> None:
+        self._kind = kind
+
+    def get(self, default: t.Any = _MISSING) -> t.Any:
+        """The innermost context of this kind, else ``default``."""
+        ctx = _cv_ctx.get()
+        if isinstance(ctx, self._kind):
+            return ctx
+        if default is _MISSING:
+            raise LookupError(self._kind.__name__)
+        return default
+
+
+#: Read-only stand-ins for Flask's private context variables (some test suites read them).
+_cv_app = _ContextLookup(AppContext)
+_cv_request = _ContextLookup(RequestContext)

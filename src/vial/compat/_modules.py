@@ -118,6 +118,7 @@ FLASK_MODULES: dict[str, dict[str, str]] = {
             "find_app_by_string",
             "find_best_app",
             "get_load_dotenv",
+            "get_version",
             "load_dotenv",
             "locate_app",
             "pass_script_info",
@@ -142,7 +143,7 @@ FLASK_MODULES: dict[str, dict[str, str]] = {
     },
     "flask.globals": {
         **_GLOBALS,
-        **_same("vial.compat._globals", "app_ctx", "request_ctx"),
+        **_same("vial.compat._globals", "app_ctx", "request_ctx", "_cv_app", "_cv_request"),
     },
     "flask.helpers": {
         **_HELPERS,

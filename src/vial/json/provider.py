@@ -76,7 +76,7 @@ class JSONProvider:
         """Pick what :meth:`response` serializes: one value, a list of values, or a dict."""
         if args and kwargs:
             raise TypeError(
-                "app.json.response() takes either positional or keyword arguments, not both:"
+                "app.json.response() takes either args or kwargs, not both:"
                 " pass a single dict to combine them."
             )
         if len(args) == 1:
