@@ -521,3 +521,29 @@ def test_app_is_freed_without_the_garbage_collector() -> None:
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_aborter_class_and_per_app_aborter(app: Vial, client: VialClient) -> None:
+    from werkzeug.exceptions import Aborter
+
+    class Custom(HTTPException):
+        code = 499
+        description = "custom"
+
+    class MyAborter(Aborter):
+        pass
+
+    class MyVial(Vial):
+        aborter_class = MyAborter
+
+    assert isinstance(MyVial(__name__).aborter, MyAborter)
+    app.aborter.mapping[499] = Custom
+    app.add_url_rule("/", "index", lambda: abort(499))
+    assert client.get("/").status_code == 499
+    assert 499 not in Vial(__name__).aborter.mapping
+
+
+def test_url_for_accepts_a_value_named_self(app: Vial) -> None:
+    app.add_url_rule("/<self>", "page", lambda self: self)
+    with app.test_request_context():
+        assert url_for("page", self="me") == "/me"

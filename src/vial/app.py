@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import (
+    Aborter,
     BadRequest,
     BadRequestKeyError,
     HTTPException,
@@ -42,7 +43,12 @@ from .ctx import (
     _cv_ctx,
     _request_ctx,
 )
-from .helpers import _redirect, _response_from_http_exception, _response_from_wsgi
+from .helpers import (
+    _redirect,
+    _response_from_http_exception,
+    _response_from_wsgi,
+    _VialAborter,
+)
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .request import Request
 from .response import Response
@@ -148,6 +154,8 @@ class Vial(Scaffold):
     jinja_environment: type[Environment] = Environment
     test_client_class: type[VialClient] | None = None
     test_cli_runner_class: type[VialCliRunner] | None = None
+    #: The class of :attr:`aborter` (a Werkzeug ``Aborter``).
+    aborter_class: type[Aborter] = _VialAborter
     #: Options passed to the Jinja environment when it is created.
     jinja_options: dict[str, t.Any] = {}
 
@@ -221,6 +229,8 @@ class Vial(Scaffold):
         self.config = self.make_config(instance_relative_config)
         #: The JSON provider; ``app.json.dumps`` / ``loads`` / ``response``.
         self.json: JSONProvider = self.json_provider_class(self)
+        #: What :func:`vial.abort` raises through inside this app's contexts.
+        self.aborter = self.make_aborter()
         #: Extensions store their state here, keyed by a name of their own.
         self.extensions: dict[str, t.Any] = {}
         self.url_map = self.url_map_class(host_matching=host_matching)
@@ -297,12 +307,9 @@ class Vial(Scaffold):
         """The Jinja environment, created on first use."""
         return self.create_jinja_environment()
 
-    @property
-    def aborter(self) -> t.Any:
-        """The callable behind :func:`vial.abort`."""
-        from .helpers import _aborter
-
-        return _aborter
+    def make_aborter(self) -> Aborter:
+        """Create :attr:`aborter`, an instance of :attr:`aborter_class`."""
+        return self.aborter_class()
 
     def make_config(self, instance_relative: bool = False) -> Config:
         """Create the config, filled with :attr:`default_config` and ``VIAL_DEBUG``."""
@@ -552,6 +559,7 @@ class Vial(Scaffold):
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,

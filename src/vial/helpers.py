@@ -112,8 +112,14 @@ def abort(code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
 
     Raises the matching ``werkzeug.exceptions.HTTPException``, which the app's
     error handlers receive. ``abort(response)`` sends that response as it is.
+    Inside an app context the app's ``aborter`` (``aborter_class``) is used.
     """
-    _aborter(code, *args, **kwargs)
+    if isinstance(code, (Response, SansIOResponse)):
+        raise HTTPException(response=code)  # type: ignore[arg-type]
+    ctx = _cv_ctx.get()
+    aborter = ctx.app.aborter if ctx is not _NO_CONTEXT else _aborter
+    aborter(code, *args, **kwargs)
+    raise AssertionError("the aborter returned")  # pragma: no cover - an aborter raises
 
 
 def make_response(*args: t.Any) -> Response:
