@@ -164,3 +164,8 @@ def test_signals(app: Vial, client: VialClient) -> None:
     ):
         client.get("/")
     assert events == ["pushed", "started", "finished", "popped"]
+
+
+def test_stream_with_context_accepts_any_iterable(app: Vial, client: VialClient) -> None:
+    app.add_url_rule("/", "index", lambda: stream_with_context(["a", "b"]))
+    assert client.get("/").text == "ab"

@@ -66,3 +66,15 @@ def test_errors_are_logged_to_wsgi_errors(monkeypatch: pytest.MonkeyPatch) -> No
     output = errors.getvalue()
     assert "ERROR in app: Exception on / [GET]" in output
     assert "RuntimeError: broken view" in output
+
+
+def test_wsgi_errors_stream_follows_the_request() -> None:
+    import sys
+
+    from vial.logging import wsgi_errors_stream
+
+    app = Vial("logging_app")
+    stream = io.StringIO()
+    assert wsgi_errors_stream._get_current_object() is sys.stderr  # type: ignore[attr-defined]
+    with app.test_request_context(errors_stream=stream):
+        assert wsgi_errors_stream._get_current_object() is stream  # type: ignore[attr-defined]

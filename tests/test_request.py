@@ -286,3 +286,28 @@ def test_test_request_context(app: Vial) -> None:
         assert request.get_json() == {"a": 1}
         assert request.headers["X-A"] == "b"
         assert json.loads(request.get_data()) == {"a": 1}
+
+
+def test_limits_follow_the_app_and_can_be_overridden(app: Vial) -> None:
+    from vial import Request
+
+    app.config.update(MAX_CONTENT_LENGTH=100, MAX_FORM_MEMORY_SIZE=50, MAX_FORM_PARTS=3)
+    standalone = Request({})
+    assert (standalone.max_content_length, standalone.max_form_memory_size) == (None, 500_000)
+    assert standalone.max_form_parts == 1_000
+    with app.app_context():
+        assert standalone.max_content_length == 100
+        assert standalone.max_form_memory_size == 50
+        assert standalone.max_form_parts == 3
+    standalone.max_form_parts = 4
+    assert standalone.max_form_parts == 4
+
+
+def test_per_request_form_parts_override(app: Vial, client: VialClient) -> None:
+    @app.before_request
+    def tighten() -> None:
+        request.max_form_parts = 2
+
+    echo(app, "len(request.form)")
+    assert client.post("/", data={"a": "1", "b": "2"}).text == "2"
+    assert client.post("/", data={"a": "1", "b": "2", "c": "3"}).status_code == 413

@@ -137,27 +137,28 @@ def make_response(*args: t.Any) -> Response:
 
 
 def stream_with_context(
-    generator_or_function: Iterator[t.AnyStr] | t.Callable[..., Iterator[t.AnyStr]],
+    generator_or_function: Iterable[t.AnyStr] | t.Callable[..., Iterable[t.AnyStr]],
 ) -> Iterator[t.AnyStr]:
     """Keep the request context alive while a streamed response is generated.
 
     Use it around a generator (or as a decorator of a generator function)
     that a view returns, when the generator needs ``request`` or ``session``.
     """
-    if not isinstance(generator_or_function, Iterator):
+    try:
+        gen = iter(generator_or_function)  # type: ignore[arg-type]
+    except TypeError:
 
         def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
-            gen = generator_or_function(*args, **kwargs)
-            return stream_with_context(gen)
+            return stream_with_context(generator_or_function(*args, **kwargs))  # type: ignore[operator]
 
-        return update_wrapper(decorator, generator_or_function)  # type: ignore[return-value]
+        return update_wrapper(decorator, generator_or_function)  # type: ignore[return-value, arg-type]
     ctx = _cv_ctx.get()
     if not isinstance(ctx, RequestContext):
         raise RuntimeError(
             "'stream_with_context' can only be used when a request context is active, such"
             " as in a view function."
         )
-    return _ContextStream(ctx, generator_or_function)
+    return _ContextStream(ctx, gen)
 
 
 class _ContextStream(Iterator[t.AnyStr]):

@@ -17,18 +17,18 @@ __all__ = ["create_logger", "default_handler", "has_level_handler", "wsgi_errors
 class _WsgiErrorsStream:
     """A file-like object writing to the request's ``wsgi.errors``, else to stderr."""
 
-    def write(self, text: str) -> int:
+    def _get_current_object(self) -> t.TextIO:
+        """The stream written to now: the request's ``wsgi.errors``, else stderr."""
         try:
-            stream = request.environ["wsgi.errors"]
+            return request.environ["wsgi.errors"]  # type: ignore[no-any-return]
         except (RuntimeError, KeyError):
-            stream = sys.stderr
-        return stream.write(text)  # type: ignore[no-any-return]
+            return sys.stderr
+
+    def write(self, text: str) -> int:
+        return self._get_current_object().write(text)
 
     def flush(self) -> None:
-        try:
-            request.environ["wsgi.errors"].flush()
-        except (RuntimeError, KeyError, AttributeError):
-            sys.stderr.flush()
+        self._get_current_object().flush()
 
 
 #: Writes to the request's ``wsgi.errors`` stream, or to stderr outside a request.

@@ -49,6 +49,7 @@ if t.TYPE_CHECKING:
 
 __all__ = ["Request", "parse_urlencoded"]
 
+_UNSET: t.Any = object()
 _EMPTY: ImmutableMultiDict[str, t.Any] = ImmutableMultiDict()
 _FORM_TYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
 _environ_keys: dict[str, str] = {
@@ -134,6 +135,24 @@ def _decode_pairs(raw: bytes) -> list[str]:
     return [
         unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8", "replace") for piece in pieces
     ]
+
+
+def _limit_property(key: str, default: int | None, doc: str) -> t.Any:
+    """A size limit read from the app's ``key`` setting (``default`` without an app),
+    which a request can override by assignment."""
+    slot = f"_{key.lower()}"
+
+    def fget(self: Request) -> int | None:
+        override = self.__dict__.get(slot, _UNSET)
+        if override is not _UNSET:
+            return override  # type: ignore[no-any-return]
+        app = self._current_app()
+        return app.config[key] if app is not None else default
+
+    def fset(self: Request, value: int | None) -> None:
+        self.__dict__[slot] = value
+
+    return property(fget, fset, doc=doc)
 
 
 def _header_property(name: str, doc: str) -> t.Any:
@@ -448,31 +467,30 @@ class Request:
 
     # -- body
 
-    @property
-    def max_content_length(self) -> int | None:
-        """The largest body accepted, from ``MAX_CONTENT_LENGTH``; settable per request."""
-        override = self.__dict__.get("_max_content_length", False)
-        if override is not False:
-            return override  # type: ignore[no-any-return]
-        app = self._current_app()
-        return app.config["MAX_CONTENT_LENGTH"] if app is not None else None
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self.__dict__["_max_content_length"] = value
-
-    def _config(self, key: str) -> t.Any:
-        app = self._current_app()
-        return app.config[key] if app is not None else None
+    max_content_length = _limit_property(
+        "MAX_CONTENT_LENGTH",
+        None,
+        "The largest body accepted (413 above it): ``MAX_CONTENT_LENGTH``; settable per request.",
+    )
+    max_form_memory_size = _limit_property(
+        "MAX_FORM_MEMORY_SIZE",
+        500_000,
+        "The largest form field held in memory: ``MAX_FORM_MEMORY_SIZE``; settable per request.",
+    )
+    max_form_parts = _limit_property(
+        "MAX_FORM_PARTS",
+        1_000,
+        "The most fields a form may have: ``MAX_FORM_PARTS``; settable per request.",
+    )
 
     def _current_app(self) -> Vial | None:
-        if self._app is None:
-            from .ctx import has_app_context
-            from .globals import current_app
+        """The app this request belongs to, else the current app, else None."""
+        if self._app is not None:
+            return self._app
+        from .ctx import _NO_CONTEXT, _cv_ctx
 
-            if has_app_context():
-                self._app = current_app._get_current_object()
-        return self._app
+        ctx = _cv_ctx.get()
+        return None if ctx is _NO_CONTEXT else ctx.app
 
     @lazy
     def stream(self) -> t.IO[bytes]:
@@ -536,14 +554,14 @@ class Request:
     ) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
         mimetype = self.mimetype
         if mimetype == "application/x-www-form-urlencoded":
-            limit = self._config("MAX_FORM_MEMORY_SIZE")
+            limit = self.max_form_memory_size
             length = self.content_length
             if limit is not None and length is not None and length > limit:
                 raise RequestEntityTooLarge("The form data is larger than allowed.")
             body = t.cast(bytes, self.get_data())
             if limit is not None and len(body) > limit:
                 raise RequestEntityTooLarge("The form data is larger than allowed.")
-            return parse_urlencoded(body, self._config("MAX_FORM_PARTS")), _EMPTY
+            return parse_urlencoded(body, self.max_form_parts), _EMPTY
         if mimetype == "multipart/form-data":
             return self._parse_multipart()
         return _EMPTY, _EMPTY
@@ -559,9 +577,9 @@ class Request:
         if limit is not None and length is not None and length > limit:
             raise RequestEntityTooLarge()
         parser = MultiPartParser(
-            max_form_memory_size=self._config("MAX_FORM_MEMORY_SIZE"),
+            max_form_memory_size=self.max_form_memory_size,
             cls=ImmutableMultiDict,
-            max_form_parts=self._config("MAX_FORM_PARTS"),
+            max_form_parts=self.max_form_parts,
         )
         try:
             form, files = parser.parse(self.stream, boundary.encode("latin-1"), length)

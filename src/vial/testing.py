@@ -8,6 +8,7 @@ check both paths.
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import typing as t
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -147,7 +148,7 @@ class VialClient(werkzeug.test.Client):
         self._bridge = _ASGIBridge(app) if use_asgi else None
         self.environ_base = {
             "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_USER_AGENT": "vial-test-client",
+            "HTTP_USER_AGENT": f"Werkzeug/{importlib.metadata.version('werkzeug')}",
         }
 
     def run_wsgi_app(
@@ -223,7 +224,7 @@ class VialClient(werkzeug.test.Client):
         with ctx:
             session = app.session_interface.open_session(app, ctx.request)
         if session is None:
-            raise RuntimeError("The session interface did not open a session.")
+            raise RuntimeError("Session backend did not open a session.")
         yield session
         if app.session_interface.is_null_session(session):
             return
