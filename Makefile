@@ -34,7 +34,7 @@ bench-quick: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py --quick
 
 compat: $(STAMP)
-	$(BIN)/python compat/run.py
+	$(BIN)/python compat/run.py --check
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict
