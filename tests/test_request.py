@@ -311,3 +311,18 @@ def test_per_request_form_parts_override(app: Vial, client: VialClient) -> None:
     echo(app, "len(request.form)")
     assert client.post("/", data={"a": "1", "b": "2"}).text == "2"
     assert client.post("/", data={"a": "1", "b": "2", "c": "3"}).status_code == 413
+
+
+def test_deeply_nested_json_is_400(app: Vial, client: VialClient) -> None:
+    echo(app, "request.get_json()")
+    rv = client.post("/", data="[" * 100_000, content_type="application/json")
+    assert rv.status_code == 400
+
+
+@pytest.mark.parametrize("use_asgi", [False, True])
+def test_cookie_header_with_invalid_utf8_is_not_an_error(app: Vial, use_asgi: bool) -> None:
+    echo(app, "request.cookies.get('good')")
+    client = app.test_client(use_cookies=False, use_asgi=use_asgi)
+    rv = client.get("/", headers={"Cookie": "bad=\xff\xfe; good=1"})
+    assert rv.status_code == 200
+    assert rv.text == "'1'"

@@ -350,10 +350,14 @@ class Request:
     @lazy
     def cookies(self) -> ImmutableMultiDict[str, str]:
         """The cookies the client sent; malformed ones are skipped."""
-        cookies = http.parse_cookie(
-            self._header("cookie"),
-            cls=self.parameter_storage_class,  # type: ignore[arg-type]
-        )
+        header = self._header("cookie")
+        try:
+            cookies = http.parse_cookie(header, cls=self.parameter_storage_class)  # type: ignore[arg-type]
+        except UnicodeError:
+            # Werkzeug expects UTF-8 bytes: replace invalid ones rather than fail.
+            raw = t.cast(str, header).encode("latin-1", "replace")
+            header = raw.decode("utf-8", "replace").encode().decode("latin-1")
+            cookies = http.parse_cookie(header, cls=self.parameter_storage_class)  # type: ignore[arg-type]
         return t.cast("ImmutableMultiDict[str, str]", cookies)
 
     content_encoding = _header_property("content-encoding", "The ``Content-Encoding`` header.")
@@ -610,8 +614,12 @@ class Request:
             return self.on_json_loading_failed(None)
         data = self.get_data(cache=cache)
         try:
-            app = self._current_app()
-            rv = app.json.loads(data) if app is not None else _json_loads(data)
+            try:
+                app = self._current_app()
+                rv = app.json.loads(data) if app is not None else _json_loads(data)
+            except RecursionError:
+                # Deeply nested input is malformed input too: a 400, not a crash.
+                raise ValueError("the JSON document is nested too deeply") from None
         except ValueError as e:
             if silent:
                 rv = None
