@@ -193,3 +193,16 @@ def test_large_static_file_streams_with_flat_memory(
         tracemalloc.stop()
     assert received == size
     assert peak < 5 * 1024 * 1024
+
+
+def test_subdomain_blueprint_in_a_test_request_context_before_any_request(app: Vial) -> None:
+    app.subdomain_matching = True
+    app.config.update(SERVER_NAME="example.com:1234", APPLICATION_ROOT="/foo")
+    bp = Blueprint("company", __name__, subdomain="xxx")
+    bp.add_url_rule("/", "index", lambda: request.url)
+    app.register_blueprint(bp)
+    ctx = app.test_request_context("/", subdomain="xxx")
+    assert ctx.request.url == "http://xxx.example.com:1234/foo/"
+    with ctx:
+        assert ctx.request.blueprint == "company"
+    assert app.test_client().get("/", subdomain="xxx").text == "http://xxx.example.com:1234/foo/"

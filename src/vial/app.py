@@ -664,12 +664,7 @@ class Vial(Scaffold):
             if self._got_first_request:
                 return
             self._fast_text = self.response_class is Response
-            mode = 0
-            if self.url_map.host_matching:
-                mode = 1
-            elif self.subdomain_matching or any(r.subdomain for r in self.url_map.iter_rules()):
-                mode = 2
-            self._domain_mode = mode
+            self._domain_mode = self._find_domain_mode()
             self._has_teardown_funcs = any(self.teardown_request_funcs.values())
             self._got_first_request = True
         if not self._serving:
@@ -697,8 +692,16 @@ class Vial(Scaffold):
         for func in self.after_serving_funcs:
             await to_async(func)()
 
+    def _find_domain_mode(self) -> int:
+        """0: domains are ignored; 1: host matching; 2: subdomain matching."""
+        if self.url_map.host_matching:
+            return 1
+        if self.subdomain_matching or any(r.subdomain for r in self.url_map.iter_rules()):
+            return 2
+        return 0
+
     def _domain(self, request: Request) -> str | None:
-        mode = self._domain_mode
+        mode = self._domain_mode if self._got_first_request else self._find_domain_mode()
         if mode == 0:
             return None
         host = request.host.lower()
@@ -729,7 +732,7 @@ class Vial(Scaffold):
             result = self.url_map.match(
                 request.path,
                 request.method,
-                self._domain(request) if self._domain_mode else None,
+                self._domain(request) if self._domain_mode or not self._got_first_request else None,
             )
         except RequestRedirect as e:
             query = request.query_string
@@ -931,9 +934,7 @@ class Vial(Scaffold):
     def make_default_options_response(self) -> Response:
         """The automatic ``OPTIONS`` response: empty, with ``Allow``."""
         request = _request_ctx().request
-        methods = self.url_map.allowed_methods(
-            request.path, self._domain(request) if self._domain_mode else None
-        )
+        methods = self.url_map.allowed_methods(request.path, self._domain(request))
         rv = self.response_class()
         rv.headers["Allow"] = ", ".join(sorted(methods))
         return rv
