@@ -169,3 +169,23 @@ def test_signals(app: Vial, client: VialClient) -> None:
 def test_stream_with_context_accepts_any_iterable(app: Vial, client: VialClient) -> None:
     app.add_url_rule("/", "index", lambda: stream_with_context(["a", "b"]))
     assert client.get("/").text == "ab"
+
+
+def test_with_client_keeps_the_last_context_after_redirects(app: Vial, client: VialClient) -> None:
+    from vial import redirect
+
+    @app.route("/start")
+    def start() -> object:
+        session["start"] = True
+        return redirect("/end")
+
+    @app.route("/end")
+    def end() -> str:
+        session["end"] = True
+        return "end"
+
+    with client:
+        client.get("/start", follow_redirects=True)
+        assert request.path == "/end"
+        assert session["start"] is True
+        assert session["end"] is True

@@ -205,8 +205,10 @@ class VialClient(werkzeug.test.Client):
         self._context_stack.close()
         response = super().open(request, buffered=buffered, follow_redirects=follow_redirects)
         response.json_module = self.application.json  # type: ignore[assignment]
-        while self._new_contexts:
-            self._context_stack.enter_context(self._new_contexts.pop())
+        # In request order, so after redirects the last request's context is current.
+        for ctx in self._new_contexts:
+            self._context_stack.enter_context(ctx)
+        self._new_contexts.clear()
         return t.cast(TestResponse, response)
 
     @contextmanager
