@@ -83,3 +83,8 @@ def test_constructor_with_app() -> None:
     app = Vial(__name__)
     Counter(app)
     assert "counter" in app.extensions
+
+
+def test_app_cli_group_is_named_after_the_app() -> None:
+    app = Vial("named_app")
+    assert app.cli.name == "named_app"

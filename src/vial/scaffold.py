@@ -128,10 +128,11 @@ class Scaffold:
 
     @lazy
     def cli(self) -> click.Group:
-        """The click group for this object's commands (``@app.cli.command()``)."""
+        """The click group for this object's commands (``@app.cli.command()``),
+        named after the app or blueprint."""
         from .cli import AppGroup
 
-        return AppGroup()
+        return AppGroup(self.name)
 
     # -- static files and templates
 
