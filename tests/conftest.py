@@ -26,8 +26,3 @@ def client(app: Vial, request: pytest.FixtureRequest) -> Iterator[VialClient]:
     test_client = app.test_client(use_asgi=request.param == "asgi")
     yield test_client
     test_client.close()
-
-
-def require_services() -> bool:
-    """True when CI demands that service- and server-bound tests run rather than skip."""
-    return os.environ.get("VIAL_REQUIRE_SERVICES") == "1"

@@ -179,3 +179,17 @@ def test_before_serving_without_lifespan(app: Vial) -> None:
     assert body_of(recorder) == b"x"
     run(app, http_scope(), [{"type": "http.request", "body": b""}])
     assert started == ["async"]
+
+
+def test_after_serving_at_exit_without_lifespan(app: Vial, monkeypatch: pytest.MonkeyPatch) -> None:
+    import atexit
+
+    registered: list[object] = []
+    monkeypatch.setattr(atexit, "register", registered.append)
+    stopped: list[str] = []
+    app.after_serving(lambda: stopped.append("stopped"))
+    app.add_url_rule("/", "index", lambda: "x")
+    run(app, http_scope(), [{"type": "http.request", "body": b""}])
+    assert len(registered) == 1
+    registered[0]()  # type: ignore[operator]
+    assert stopped == ["stopped"]

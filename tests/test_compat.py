@@ -13,8 +13,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 APPS = Path(__file__).parent / "compatapps"
 
 _INSTALL = "import vial.compat\nvial.compat.install_as_flask()\n"
@@ -238,7 +236,6 @@ def test_flask_group_finds_the_app_from_flask_app() -> None:
 
 
 def test_flaskenv_is_loaded_under_the_shim(tmp_path: Path) -> None:
-    pytest.importorskip("dotenv")
     (tmp_path / ".flaskenv").write_text("FLASK_APP=flaskapp\nFROM_FLASKENV=yes\n")
     (tmp_path / ".vialenv").write_text("FROM_VIALENV=yes\n")
     out = run_python(

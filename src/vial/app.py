@@ -674,6 +674,9 @@ class Vial(Scaffold):
         self._serving = True
         for func in self.before_serving_funcs:
             self.ensure_sync(func)()
+        self._stop_serving_at_exit()
+
+    def _stop_serving_at_exit(self) -> None:
         if self.after_serving_funcs:
             import atexit
 

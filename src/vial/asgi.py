@@ -286,8 +286,10 @@ async def _http(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
         ctx._preserve = scope["vial.preserve_context"]
     if not app._got_first_request:
         if not app._serving:
-            # No lifespan from the server: run before_serving here, on the loop.
+            # No lifespan from the server: run before_serving here, on the loop,
+            # and after_serving at interpreter exit, as under WSGI.
             await app._start_serving_async()
+            app._stop_serving_at_exit()
         app._freeze()
     app._match_request(request)
     rule = request.url_rule
