@@ -1150,12 +1150,15 @@ class Vial(Scaffold):
         return False
 
     def _teardown(self, ctx: RequestContext, exc: BaseException | None) -> None:
-        """Run the teardown functions of a request context being popped."""
-        if self._has_teardown_funcs and not ctx._async_teardown:
-            for func in self._request_plan(ctx.request.url_rule).teardown:
-                func(exc)
-        if signals.request_tearing_down.receivers:
-            signals.request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+        """Run the teardown functions of a request context being popped.
+
+        After the ASGI path awaited the functions itself only the signals remain.
+        """
+        if ctx._async_teardown:
+            if signals.request_tearing_down.receivers:
+                signals.request_tearing_down.send(self, exc=exc)
+        elif self._has_teardown_funcs or signals.request_tearing_down.receivers:
+            self.do_teardown_request(exc)
         if ctx.request._uploads:
             ctx.request.close()
         if ctx._owns_app_context and (
