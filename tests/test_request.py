@@ -326,3 +326,13 @@ def test_cookie_header_with_invalid_utf8_is_not_an_error(app: Vial, use_asgi: bo
     rv = client.get("/", headers={"Cookie": "bad=\xff\xfe; good=1"})
     assert rv.status_code == 200
     assert rv.text == "'1'"
+
+
+def test_invalid_json_after_a_silent_read_is_still_400(app: Vial, client: VialClient) -> None:
+    @app.post("/")
+    def index() -> str:
+        request.get_json(silent=True)
+        return repr(request.json)
+
+    assert client.post("/", data=b"{bad", content_type="application/json").status_code == 400
+    assert client.post("/", data=b'{"a": 1}', content_type="application/json").text == "{'a': 1}"

@@ -605,8 +605,9 @@ class Request:
         Unless ``force``, the mimetype must be JSON (else 415). Invalid JSON
         raises a 400, or returns None with ``silent``.
         """
-        cached = self.__dict__.get("_cached_json")
-        if cache and cached is not None:
+        # (non-silent result, silent result); _UNSET where that call was not made yet.
+        cached = self.__dict__.get("_cached_json", (_UNSET, _UNSET))
+        if cache and cached[silent] is not _UNSET:
             return cached[silent]
         if not (force or self.is_json):
             if silent:
@@ -622,11 +623,9 @@ class Request:
                 raise ValueError("the JSON document is nested too deeply") from None
         except ValueError as e:
             if silent:
-                rv = None
                 if cache:
-                    previous = cached[0] if cached is not None else None
-                    self.__dict__["_cached_json"] = (previous, rv)
-                return rv
+                    self.__dict__["_cached_json"] = (cached[0], None)
+                return None
             rv = self.on_json_loading_failed(e)
             if cache:
                 self.__dict__["_cached_json"] = (rv, rv)
