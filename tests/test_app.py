@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
+from pathlib import Path
 
 import pytest
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
@@ -547,3 +550,62 @@ def test_url_for_accepts_a_value_named_self(app: Vial) -> None:
     app.add_url_rule("/<self>", "page", lambda self: self)
     with app.test_request_context():
         assert url_for("page", self="me") == "/me"
+
+
+# -- the default instance folder
+
+
+def _import_app(folder: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> Vial:
+    """Import ``name`` (a module that makes ``app = Vial(__name__)``) from ``folder``."""
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.delitem(sys.modules, name.partition(".")[0], raising=False)
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    importlib.invalidate_caches()
+    app: Vial = importlib.import_module(name).app
+    return app
+
+
+def _write(path: Path, text: str = "from vial import Vial\napp = Vial(__name__)\n") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_instance_folder_beside_a_module_or_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(tmp_path / "solo_app_mod.py")
+    _write(tmp_path / "pkg_app_inst" / "__init__.py", "")
+    _write(tmp_path / "pkg_app_inst" / "web.py")
+    assert _import_app(tmp_path, "solo_app_mod", monkeypatch).instance_path == str(
+        tmp_path / "instance"
+    )
+    # Beside the top-level package, not inside it.
+    app = _import_app(tmp_path, "pkg_app_inst.web", monkeypatch)
+    assert app.instance_path == str(tmp_path / "instance")
+
+
+def test_instance_folder_of_an_installed_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "lib" / "python3.11" / "site-packages"
+    _write(site / "installed_app_inst" / "__init__.py")
+    app = _import_app(site, "installed_app_inst", monkeypatch)
+    assert app.instance_path == str(tmp_path / "var" / "installed_app_inst-instance")
+
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    _write(tmp_path / "elsewhere" / "prefixed_app_inst.py")
+    app = _import_app(tmp_path / "elsewhere", "prefixed_app_inst", monkeypatch)
+    assert app.instance_path == str(tmp_path / "var" / "prefixed_app_inst-instance")
+
+
+def test_find_package_of_a_namespace_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vial.scaffold import find_package
+
+    _write(tmp_path / "one" / "ns_app_inst" / "first.py", "")
+    _write(tmp_path / "two" / "ns_app_inst" / "second.py")
+    monkeypatch.syspath_prepend(str(tmp_path / "one"))
+    app = _import_app(tmp_path / "two", "ns_app_inst.second", monkeypatch)
+    assert find_package("ns_app_inst.second") == (None, str(tmp_path / "two"))
+    assert app.instance_path == str(tmp_path / "two" / "instance")

@@ -6,12 +6,27 @@ Each check runs in a fresh interpreter: the shim replaces ``flask`` in
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import importlib.metadata
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
+import typing as t
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from .test_servers import BIN, free_port, start, stop
 
 APPS = Path(__file__).parent / "compatapps"
 
@@ -165,6 +180,23 @@ def test_request_ctx_and_app_ctx_follow_the_pushed_context() -> None:
     assert out == "<unbound vial proxy 'request_ctx'>\n"
 
 
+def test_context_proxies_enter_the_current_context_again() -> None:
+    out = run_python(
+        """
+        from flask import Flask
+        from flask.globals import app_ctx, request_ctx
+
+        app = Flask(__name__)
+        app.teardown_appcontext(lambda error: print("teardown"))
+        with app.test_request_context("/") as ctx:
+            with app_ctx as entered, request_ctx:
+                assert entered is ctx
+            print("inner popped")
+        """
+    )
+    assert out == "inner popped\nteardown\n"
+
+
 def test_install_twice_is_harmless() -> None:
     run_python(
         """
@@ -294,3 +326,212 @@ def test_guide_example_runs() -> None:
         install=False,
     )
     assert out == "{'hello': 'world'}\n"
+
+
+# -- vial compat install: the stub Flask distribution, in a throwaway virtualenv
+
+#: vial and its runtime dependencies, copied into the throwaway venv from this one.
+_VIAL_DISTRIBUTIONS = (
+    "vial-framework",
+    "werkzeug",
+    "jinja2",
+    "markupsafe",
+    "itsdangerous",
+    "click",
+    "blinker",
+)
+
+
+def _copy_installed(names: tuple[str, ...], site_packages: Path) -> None:
+    """Install distributions into ``site_packages`` by copying their files from this venv.
+
+    What pip would do, without an index: the same files (vial's editable ``.pth``
+    included) and their metadata, so pip in the new venv sees them as installed.
+    Scripts (outside site-packages) are left out; the tests use ``python -m vial``.
+    """
+    for name in names:
+        dist = importlib.metadata.distribution(name)
+        for file in dist.files or ():
+            if file.parts[0] == "..":
+                continue
+            target = site_packages / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(Path(str(dist.locate_file(file))), target)
+
+
+def _venv_run(venv: Path, *args: str, check: bool = True, **kwargs: t.Any) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIAL_", "FLASK_"))}
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("PYTHONPATH", None)
+    env.update(kwargs.pop("env", {}))
+    command = [str(venv / "bin" / args[0]), *args[1:]]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, **kwargs)
+    if check:
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def stub_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new virtualenv (no system site-packages) with vial and ``vial compat install`` run."""
+    venv = tmp_path_factory.mktemp("stub") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    purelib = _venv_run(
+        venv, "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"
+    )
+    _copy_installed(_VIAL_DISTRIBUTIONS, Path(purelib.strip()))
+    out = _venv_run(venv, "python", "-m", "vial", "compat", "install")
+    assert "Installed the stub Flask 3.1.3" in out, out
+    return venv
+
+
+@pytest.mark.slow
+def test_stub_flask_is_vial(stub_venv: Path) -> None:
+    out = _venv_run(
+        stub_venv,
+        "python",
+        "-c",
+        "import importlib.metadata, flask.cli, flask, vial\n"
+        "assert flask.Flask is vial.Vial and flask.cli.FlaskGroup is vial.cli.VialGroup\n"
+        "print(importlib.metadata.version('flask'), flask.__version__)",
+    )
+    assert out == "3.1.3 3.1.3\n"
+    assert "No broken requirements found" in _venv_run(stub_venv, "python", "-m", "pip", "check")
+
+
+@pytest.mark.slow
+def test_stub_flask_command_line(stub_venv: Path, tmp_path: Path) -> None:
+    assert "Usage: python -m flask" in _venv_run(stub_venv, "python", "-m", "flask", "--help")
+    assert "A Flask app served by vial" in _venv_run(stub_venv, "flask", "--help")
+    out = _venv_run(stub_venv, "flask", "routes", cwd=tmp_path, check=False)
+    assert "use 'flask --app module:name', set FLASK_APP" in out
+    assert "Flask 3.1.3 (vial" in _venv_run(stub_venv, "flask", "--version")
+    # The console script reads FLASK_APP: the shim is active before the app is found.
+    out = _venv_run(stub_venv, "flask", "hello", cwd=APPS, env={"FLASK_APP": "flaskapp"})
+    assert out == "hello from flaskapp\n"
+
+
+@pytest.mark.slow
+def test_stub_flask_satisfies_extensions(stub_venv: Path, tmp_path: Path) -> None:
+    """A package requiring Flask installs from a local folder alone: the stub is its Flask."""
+    from vial.compat._stub import build_wheel
+
+    files = {"flask_probe/__init__.py": "from flask import Flask\n"}
+    build_wheel(tmp_path, "Flask-Probe", "1.0", files, requires=("Flask>=3.1",))
+    pip = ("python", "-m", "pip", "install", "--no-index", "--find-links", str(tmp_path))
+    _venv_run(stub_venv, *pip, "flask-probe")
+    out = _venv_run(
+        stub_venv,
+        "python",
+        "-c",
+        "import flask_probe, vial\n"
+        "from vial.compat._stub import installed_flask\n"
+        "print(flask_probe.Flask is vial.Vial, installed_flask())",
+    )
+    assert out == "True stub\n"
+
+
+@pytest.mark.slow
+def test_stub_uninstall(stub_venv: Path) -> None:
+    _venv_run(stub_venv, "python", "-m", "vial", "compat", "uninstall")
+    out = _venv_run(stub_venv, "python", "-c", "import flask", check=False)
+    assert "No module named 'flask'" in out
+    assert not (stub_venv / "bin" / "flask").exists()
+    _venv_run(stub_venv, "python", "-m", "vial", "compat", "install")
+    _venv_run(stub_venv, "python", "-c", "import flask")
+
+
+def test_stub_wheel_contents(tmp_path: Path) -> None:
+    from vial.cli import cli
+
+    result = CliRunner().invoke(cli, ["compat", "install", "--wheel-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (wheel,) = tmp_path.glob("*.whl")
+    assert wheel.name == "flask-3.1.3-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read("flask-3.1.3.dist-info/METADATA").decode()
+        assert "Name: Flask\nVersion: 3.1.3\n" in metadata
+        assert "Requires-Dist: vial-framework\n" in metadata
+        entry_points = archive.read("flask-3.1.3.dist-info/entry_points.txt").decode()
+        assert "flask = vial.compat._cli:main" in entry_points
+        record = archive.read("flask-3.1.3.dist-info/RECORD").decode().splitlines()
+        for line in record:
+            path, digest, size = line.rsplit(",", 2)
+            if path.endswith("RECORD"):
+                continue
+            data = archive.read(path)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            assert digest == "sha256=" + expected.decode()
+            assert int(size) == len(data)
+        assert sorted(archive.namelist()) == sorted(line.split(",")[0] for line in record)
+
+
+def test_uninstall_leaves_a_real_flask_alone() -> None:
+    """This venv has the real Flask (for cross-checks): uninstall refuses before running pip."""
+    from vial.cli import cli
+
+    result = CliRunner().invoke(cli, ["compat", "uninstall"])
+    assert result.exit_code == 1
+    assert "is the real one, not vial's stub" in result.output
+    assert importlib.metadata.version("flask").startswith("3.")
+
+
+# -- a Flask-style app (blueprints, templates, sqlite, sessions) served by real servers
+
+
+@pytest.fixture(params=["gunicorn", "uvicorn"])
+def noteboard(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, Path]]:
+    """The base URL of ``compatapps/noteboard`` served through the shim, and its database."""
+    database = tmp_path / "notes.sqlite"
+    monkeypatch.setenv("NOTEBOARD_DATABASE", str(database))
+    port = free_port()
+    if request.param == "gunicorn":
+        command = [f"{BIN}/gunicorn", "--chdir", str(APPS), "--worker-class", "sync"]
+        command += ["--workers", "1", "--bind", f"127.0.0.1:{port}", "serve_noteboard:app"]
+    else:
+        command = [f"{BIN}/uvicorn", "--app-dir", str(APPS), "--lifespan", "on"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "serve_noteboard:app"]
+    with tempfile.TemporaryFile() as log:
+        process = start(command, port, log)
+        try:
+            yield f"http://127.0.0.1:{port}", database
+        finally:
+            stop(process)
+
+
+@pytest.mark.server
+def test_flask_app_served_by_real_servers(noteboard: tuple[str, Path]) -> None:
+    base_url, database = noteboard
+    account = {"name": "ada", "password": "analytical"}
+    with httpx.Client(base_url=base_url) as client:
+        assert "No notes yet." in client.get("/").text
+        rv = client.get("/write")
+        assert rv.status_code == 302
+        assert rv.headers["location"].startswith("/auth/login?next=")
+
+        rv = client.post("/auth/register", data=account)
+        assert (rv.status_code, rv.headers["location"]) == (302, "/auth/login")
+        assert "The name ada is taken." in client.post("/auth/register", data=account).text
+        rv = client.post("/auth/login", data={**account, "password": "wrong"})
+        assert "Wrong name or password." in rv.text
+        assert "session" not in client.cookies
+
+        rv = client.post("/auth/login", data=account, params={"next": "/write"})
+        assert (rv.status_code, rv.headers["location"]) == (302, "/write")
+        assert "Signed in: ada" in client.get("/write").text
+        rv = client.post("/write", data={"title": "Over HTTP", "text": "through the shim"})
+        assert (rv.status_code, rv.headers["location"]) == (302, "/")
+        page = client.get("/").text
+        assert "Over HTTP" in page
+        assert "by ada" in page
+        assert client.get("/1").status_code == 200
+        assert "There is no note 2." in client.get("/2").text
+
+        assert client.get("/auth/logout").status_code == 302
+        assert "Signed in" not in client.get("/").text
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT title, text FROM note").fetchall() == [
+            ("Over HTTP", "through the shim")
+        ]

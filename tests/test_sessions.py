@@ -531,3 +531,15 @@ def test_interface_returning_none_gives_null_session(app: Vial, client: VialClie
         return session.__class__.__name__
 
     assert client.get("/").text == "NullSession"
+
+
+def test_session_proxy_gives_the_session_object(app: Vial) -> None:
+    """``session._get_current_object()`` unwraps the proxy (extensions keep the object)."""
+    with app.test_request_context("/"):
+        current = session._get_current_object()
+        assert isinstance(current, SecureCookieSession)
+        current["user"] = "ada"
+        assert session["user"] == "ada"
+    app.config["SECRET_KEY"] = None
+    with app.test_request_context("/"):
+        assert isinstance(session._get_current_object(), NullSession)

@@ -53,7 +53,7 @@ from .json.provider import DefaultJSONProvider, JSONProvider
 from .request import Request
 from .response import Response
 from .routing import BuildError, Map, Rule
-from .scaffold import Scaffold, _endpoint_from_view_func, _setup_method
+from .scaffold import Scaffold, _endpoint_from_view_func, _setup_method, find_package
 from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
 from .templating import Environment, _default_template_ctx_processor
 from .wsgi import serve as _serve_wsgi
@@ -319,13 +319,15 @@ class Vial(Scaffold):
         return self.config_class(root_path, defaults)
 
     def auto_find_instance_path(self) -> str:
-        """The default instance folder: ``instance`` next to the app's package or module."""
-        root = self.root_path
-        site_dirs = {os.path.abspath(p) for p in sys.path if p.endswith("-packages")}
-        for site in site_dirs:
-            if root.startswith(site + os.sep):
-                return os.path.join(sys.prefix, "var", f"{self.name}-instance")
-        return os.path.join(root, "instance")
+        """The default instance folder, from :func:`~vial.scaffold.find_package`.
+
+        ``instance`` beside the app's top-level package or module, or
+        ``<prefix>/var/<name>-instance`` when that package is installed.
+        """
+        prefix, folder = find_package(self.import_name)
+        if prefix is None:
+            return os.path.join(folder, "instance")
+        return os.path.join(prefix, "var", f"{self.name}-instance")
 
     def open_instance_resource(self, resource: str, mode: str = "rb") -> t.IO[t.Any]:
         """Open ``resource`` relative to :attr:`instance_path`."""

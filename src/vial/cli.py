@@ -37,6 +37,7 @@ from ._discovery import (
     prepare_import,
 )
 from .app import Vial, _get_debug_flag
+from .compat._stub import compat_group
 
 __all__ = [
     "AppGroup",
@@ -118,7 +119,7 @@ class ScriptInfo:
 
         if app is None:
             raise NoAppException(
-                "Could not find a vial app: use 'vial --app module:name',"
+                f"Could not find a vial app: use '{_env.PREFIX.lower()} --app module:name',"
                 f" set {_env.env_name('APP')},"
                 f" or put a 'wsgi.py' or 'app.py' in the current folder ({os.getcwd()})."
             )
@@ -768,6 +769,7 @@ The app to load comes from '--app', the 'VIAL_APP' environment variable,
 or a 'wsgi.py' or 'app.py' file in the current folder.
 """,
 )
+cli.add_command(compat_group)
 
 
 def main() -> None:

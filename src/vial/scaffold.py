@@ -24,7 +24,7 @@ if t.TYPE_CHECKING:
 
     from .response import Response
 
-__all__ = ["Scaffold", "get_root_path"]
+__all__ = ["Scaffold", "find_package", "get_root_path"]
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 ErrorHandler = t.Callable[[t.Any], t.Any]
@@ -50,6 +50,52 @@ def get_root_path(import_name: str) -> str:
             return os.getcwd()
         filename = spec.origin
     return os.path.dirname(os.path.abspath(filename))
+
+
+def _top_level_folder(import_name: str) -> str:
+    """The folder that holds the top-level package or module of ``import_name``."""
+    top = import_name.partition(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or top == "__main__":
+        return get_root_path(import_name)
+    locations = list(spec.submodule_search_locations or ())
+    if not locations:  # a module
+        return get_root_path(top)
+    if spec.origin not in (None, "namespace"):  # a regular package: the folder above it
+        return os.path.dirname(os.path.dirname(os.path.abspath(spec.origin)))
+    # A namespace package spans folders: the one holding the imported submodule counts.
+    inner = get_root_path(import_name)
+    for location in locations:
+        if inner == location or inner.startswith(location + os.sep):
+            return os.path.dirname(os.path.abspath(location))
+    return os.path.dirname(os.path.abspath(locations[0]))
+
+
+def find_package(import_name: str) -> tuple[str | None, str]:
+    """Where ``import_name``'s top-level package lives: ``(install prefix, folder)``.
+
+    The folder holds the top-level package or module. The prefix is ``None``
+    when it is not installed; else ``sys.prefix`` when the folder is inside
+    it, or the prefix of the ``site-packages`` folder it sits in (the folder
+    above ``lib``).
+    """
+    folder = _top_level_folder(import_name)
+    prefix = os.path.abspath(sys.prefix)
+    if folder == prefix or folder.startswith(prefix + os.sep):
+        return prefix, folder
+    site_parent, site = os.path.split(folder)
+    if site.lower() != "site-packages":
+        return None, folder
+    # <prefix>/lib/pythonX.Y/site-packages, <prefix>/Lib/site-packages or <prefix>/site-packages
+    above, name = os.path.split(site_parent)
+    if name.lower() == "lib":
+        return above, folder
+    if os.path.basename(above).lower() == "lib":
+        return os.path.dirname(above), folder
+    return site_parent, folder
 
 
 def _endpoint_from_view_func(view_func: t.Callable[..., t.Any] | None) -> str:

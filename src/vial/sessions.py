@@ -65,6 +65,10 @@ class SessionMixin(MutableMapping[str, t.Any]):
     #: ``Vary: Cookie`` so caches do not share it between users.
     accessed = False
 
+    def _get_current_object(self) -> t.Self:
+        # ``session._get_current_object()`` through the proxy: the session itself, as in Flask.
+        return self
+
 
 class SecureCookieSession(dict[str, t.Any], SessionMixin):
     """A dict that records reads in :attr:`accessed` and changes in :attr:`modified`.

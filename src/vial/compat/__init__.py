@@ -36,6 +36,9 @@ def install_as_flask() -> None:
     ``FLASK_RUN_*``, ``FLASK_ENV_FILE`` and ``.flaskenv`` instead of the
     ``VIAL_*`` names. Calling it again does nothing.
 
+    The stub ``Flask`` distribution (``vial compat install``) calls it when
+    ``flask`` is first imported, so code in that environment needs no call.
+
     Raises:
         RuntimeError: the real Flask is already imported; call this first, before
             anything (an extension, a test plugin) imports ``flask``.
@@ -43,7 +46,9 @@ def install_as_flask() -> None:
     existing = sys.modules.get("flask")
     if isinstance(existing, _FlaskModule):
         return
-    if existing is not None:
+    # The stub distribution's ``flask`` (``vial compat install``) calls this while it is imported.
+    stub = existing if getattr(existing, "__vial_stub__", False) else None
+    if existing is not None and stub is None:
         raise RuntimeError(
             f"The real Flask is already imported (from {getattr(existing, '__file__', '?')}),"
             " so the modules that imported it would not use vial: call"
@@ -53,6 +58,9 @@ def install_as_flask() -> None:
     _env.PREFIX = "FLASK"
     modules = {name: _FlaskModule(name, exports) for name, exports in FLASK_MODULES.items()}
     modules["flask"].__version__ = FLASK_VERSION
+    if stub is not None:
+        # The stub's folder holds flask/__main__.py: ``python -m flask`` finds it there.
+        modules["flask"]._search_in(list(stub.__path__))
     for name, module in modules.items():
         parent, _, child = name.rpartition(".")
         if parent:
@@ -78,6 +86,12 @@ class _FlaskModule(types.ModuleType):
             self.__path__: list[str] = []
         self.__all__ = sorted(exports)
         self._vial_exports = exports
+
+    def _search_in(self, folders: list[str]) -> None:
+        """Let the import system find submodules not in ``sys.modules`` in ``folders``."""
+        self.__path__ = folders
+        if self.__spec__ is not None:
+            self.__spec__.submodule_search_locations = folders
 
     def __getattr__(self, attribute: str) -> t.Any:
         # Only called for names not set yet; a resolved name is stored and found directly.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..cli import VialGroup
+from . import install_as_flask
 
 cli = VialGroup(
     name="flask",
@@ -17,5 +18,7 @@ or a 'wsgi.py' or 'app.py' file in the current folder.
 
 
 def main() -> None:
-    """Run the ``flask`` command (what Flask's console script calls)."""
+    """Run the ``flask`` command (the stub distribution's console script calls it)."""
+    # Before the app is imported, so FLASK_APP and friends are the variables read.
+    install_as_flask()
     cli.main()

@@ -47,6 +47,14 @@ class _ContextProxy:
     def __setattr__(self, name: str, value: t.Any) -> None:
         setattr(self._get(), name, value)
 
+    def __enter__(self) -> AppContext:
+        # ``with request_ctx:`` pushes the current context once more; teardown waits
+        # for the outermost pop.
+        return self._get().__enter__()
+
+    def __exit__(self, *exc_info: t.Any) -> None:
+        self._get().__exit__(*exc_info)
+
     def __bool__(self) -> bool:
         try:
             self._get()

@@ -186,7 +186,7 @@ FLASK_MODULES: dict[str, dict[str, str]] = {
         **_SANSIO_APP,
         **_same("vial.config", "Config", "ConfigAttribute"),
         **_same("vial.json.provider", "DefaultJSONProvider", "JSONProvider"),
-        **_same("vial.scaffold", "Scaffold"),
+        **_same("vial.scaffold", "Scaffold", "find_package"),
         **_same("vial.templating", "DispatchingJinjaLoader", "Environment"),
         "create_logger": "vial.logging:create_logger",
         "get_debug_flag": "vial.app:_get_debug_flag",
@@ -198,7 +198,7 @@ FLASK_MODULES: dict[str, dict[str, str]] = {
         "setupmethod": "vial.scaffold:_setup_method",
     },
     "flask.sansio.scaffold": {
-        **_same("vial.scaffold", "Scaffold", "get_root_path"),
+        **_same("vial.scaffold", "Scaffold", "find_package", "get_root_path"),
         "setupmethod": "vial.scaffold:_setup_method",
     },
     "flask.sessions": {
@@ -212,7 +212,8 @@ FLASK_MODULES: dict[str, dict[str, str]] = {
         ),
         **_same("vial.json.tag", "TaggedJSONSerializer"),
     },
-    "flask.signals": _SIGNALS,
+    # Flask-Login makes its signals with ``flask.signals.Namespace`` (blinker's).
+    "flask.signals": {**_SIGNALS, "Namespace": "blinker:Namespace"},
     "flask.templating": {
         **_same("vial.templating", "DispatchingJinjaLoader", "Environment"),
         **_RENDER,
