@@ -597,6 +597,29 @@ def test_run_key_needs_cert(tmp_path: Path) -> None:
     assert "required with a certificate file" in result.output
 
 
+def test_run_adhoc_cert_needs_cryptography(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "cryptography", None)  # not installed
+    result = invoke("--app", "hello", "run", "--cert", "adhoc")
+    assert result.exit_code == 2
+    assert "an 'adhoc' certificate needs the cryptography package" in result.output
+
+
+def test_run_adhoc_cert_accepted_with_cryptography(
+    served: list[dict[str, object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "cryptography", types.ModuleType("cryptography"))
+    result = invoke("--app", "hello", "run", "--port", str(free_port()), "--cert", "adhoc")
+    assert result.exit_code == 0, result.output
+    assert served[0]["ssl_context"] == "adhoc"
+
+
+def test_run_cert_needs_ssl(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "ssl", None)  # a Python built without ssl
+    result = invoke("--app", "hello", "run", "--cert", "adhoc")
+    assert result.exit_code == 2
+    assert "needs a Python built with the ssl module" in result.output
+
+
 def test_run_cert_and_key(served: list[dict[str, object]], tmp_path: Path) -> None:
     cert, key = tmp_path / "server.crt", tmp_path / "server.key"
     cert.write_text("")

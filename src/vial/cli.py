@@ -375,20 +375,25 @@ class VialGroup(AppGroup):
 
 def _convert_cert(ctx: click.Context, param: click.Parameter, value: str | None) -> t.Any:
     """``--cert``: a certificate file, ``adhoc``, or the import path of an ``ssl.SSLContext``."""
-    import importlib.util
-    import ssl
-
     from werkzeug.utils import import_string
 
     if value is None:
         return None
+    try:
+        import ssl
+    except ImportError:
+        raise click.BadParameter(
+            "serving HTTPS needs a Python built with the ssl module.", ctx, param
+        ) from None
     if os.path.isfile(value):
         return os.path.abspath(value)
     if value.lower() == "adhoc":
-        if importlib.util.find_spec("cryptography") is None:
+        try:
+            import cryptography  # noqa: F401
+        except ImportError:
             raise click.BadParameter(
                 "an 'adhoc' certificate needs the cryptography package.", ctx, param
-            )
+            ) from None
         return "adhoc"
     context = import_string(value, silent=True)
     if isinstance(context, ssl.SSLContext):
