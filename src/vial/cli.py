@@ -389,7 +389,7 @@ def _convert_cert(ctx: click.Context, param: click.Parameter, value: str | None)
         return os.path.abspath(value)
     if value.lower() == "adhoc":
         try:
-            import cryptography  # noqa: F401
+            importlib.import_module("cryptography")
         except ImportError:
             raise click.BadParameter(
                 "an 'adhoc' certificate needs the cryptography package.", ctx, param
