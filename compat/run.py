@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import typing as t
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,6 +92,7 @@ SUITES = (
     ),
 )
 SUITE_KEYS = tuple(suite.key for suite in SUITES)
+TUTORIAL = next(suite for suite in SUITES if suite.key == "tutorial")
 
 #: The extensions under test (their code is what runs), then each suite's test dependencies:
 #: Flask's ``tests`` group (pytest pinned to 9.0.x); Flask-SQLAlchemy's with SQLAlchemy
@@ -114,6 +116,9 @@ TEST_REQUIREMENTS = [
     "flask-reuploaded",
     "semantic-version",
     "alembic",
+    # compat/serve_flaskr.py serves the tutorial app with these.
+    "gunicorn",
+    "uvicorn",
 ]
 #: The files of Flask's suite the issue leaves out of target (b).
 EXCLUDED = ("test_cli.py", "test_json_tag.py", "test_instance_config.py")
@@ -121,6 +126,8 @@ TARGET_ALL = 90.0
 TARGET_CORE = 95.0
 TARGET_OTHERS = 100.0
 TOP_CAUSES = 15
+SERVED = WORK / "served.json"
+SERVED_SERVERS = ("gunicorn", "uvicorn")
 
 
 @dataclasses.dataclass
@@ -530,7 +537,48 @@ def suite_report(suite: Suite, results: Results) -> list[str]:
     return [*lines, *_cause_lines(suite, results), ""]
 
 
-def report(results: dict[Suite, Results]) -> str:
+def serve_flaskr(python: Path, root: Path) -> None:
+    """Serve the tutorial app by real servers and use it (compat/serve_flaskr.py)."""
+    env = clean_env()
+    env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
+    cmd = [str(python), str(REPO / "compat" / "serve_flaskr.py")]
+    servers = " and ".join(SERVED_SERVERS)
+    log(f"flaskr under {servers}: (cd {root.relative_to(REPO)} && {' '.join(cmd)})")
+    done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    outcomes = {}
+    for line in done.stdout.splitlines():
+        outcome = json.loads(line)
+        outcomes[outcome["server"]] = outcome
+    if done.returncode != 0:
+        log(f"compat/serve_flaskr.py exited with {done.returncode}:\n{done.stderr[-2000:]}")
+    SERVED.write_text(json.dumps(outcomes))
+
+
+def read_served() -> dict[str, dict[str, t.Any]]:
+    """The last run's outcome of compat/serve_flaskr.py, by server (empty if it did not run)."""
+    return json.loads(SERVED.read_text()) if SERVED.exists() else {}
+
+
+def _served_lines(served: dict[str, dict[str, t.Any]]) -> list[str]:
+    lines = [
+        "### flaskr under real servers",
+        "",
+        "`compat/serve_flaskr.py` serves the unchanged tutorial app from the same sdist"
+        " (`flask --app flaskr init-db` through the stub's console script first), then"
+        " registers, logs in, writes a post and reads it back over HTTP on 127.0.0.1.",
+        "",
+        "| Server | Result | What was checked |",
+        "|---|---|---|",
+    ]
+    for server in SERVED_SERVERS:
+        outcome = served.get(server, {"ok": False, "detail": "did not run"})
+        result = "passed" if outcome["ok"] else "**failed**"
+        detail = str(outcome["detail"]).replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| {server} | {result} | {detail} |")
+    return [*lines, ""]
+
+
+def report(results: dict[Suite, Results], served: dict[str, dict[str, t.Any]] | None) -> str:
     date = datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [
         f"Measured on {date} with `make compat`: vial {vial_commit()},"
@@ -548,6 +596,8 @@ def report(results: dict[Suite, Results]) -> str:
     lines.append("")
     for suite, result in results.items():
         lines += suite_report(suite, result)
+    if served is not None:
+        lines += _served_lines(served)
     return "\n".join(lines)
 
 
@@ -613,6 +663,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         for suite in suites:
             run_pytest(python, suite, suite_root(suite, roots), args.pytest_args)
+        if any(suite.key == "tutorial" for suite in suites):
+            serve_flaskr(python, suite_root(TUTORIAL, roots))
     results = {}
     for suite in suites:
         if junit_path(suite).exists():
@@ -621,7 +673,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"no {junit_path(suite).relative_to(REPO)}: {suite.title} left out")
     if not results:
         raise SystemExit("no results: run without --report-only first")
-    text = report(results)
+    served = read_served() if any(suite.key == "tutorial" for suite in suites) else None
+    text = report(results, served)
     (WORK / "report.md").write_text(text)
     print()
     print(text)
@@ -633,6 +686,10 @@ def main(argv: list[str] | None = None) -> int:
             suite.title for suite, result in results.items() if not targets_met(suite, result)
         ]
         missing = [suite.title for suite in suites if suite not in results]
+        if served is not None:
+            failed += [
+                f"flaskr served by {s}" for s in SERVED_SERVERS if not served.get(s, {}).get("ok")
+            ]
         if failed or missing:
             log(f"targets not met: {', '.join(failed + missing)}")
             return 1
