@@ -767,3 +767,320 @@ def test_thousand_rules_match_correctly() -> None:
         assert urls.build(f"e{i}", expected) == ("", path)
     assert urls.match("/item1/x", "GET") is None
     assert urls.match("/nothing", "GET") is None
+
+
+# --- the compiled matcher -----------------------------------------------------------
+# Map.match runs Python code generated from the rule trie. These tests cover what
+# that code does specially: inlined converters, dispatch tables, nesting limits,
+# recompiling, and agreement with the interpreted search it mirrors.
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/n/007", {"n": 7}),
+        ("/n/0", {"n": 0}),
+        ("/n/\u0664\u0662", {"n": 42}),  # Arabic-Indic digits: \d and int() accept them
+        ("/n/\uff11", {"n": 1}),  # a fullwidth digit
+        ("/n/-1", None),
+        ("/n/+1", None),
+        ("/n/\u00b2", None),  # a superscript is a digit but not a decimal
+        ("/n/ 1", None),
+        ("/n/1 ", None),
+        ("/n/1_000", None),
+        ("/n/1\n", None),
+        ("/n/", None),
+        ("/n/" + "9" * 40, {"n": int("9" * 40)}),
+        ("/s/-0", {"n": 0}),
+        ("/s/-\u0664", {"n": -4}),
+        ("/s/--1", None),
+        ("/s/+1", None),
+        ("/e/", {"x": ""}),
+        ("/e/a", {"x": "a"}),
+        ("/f/\u0661.\u0665", {"x": 1.5}),
+        ("/f/1.", None),
+    ],
+)
+def test_number_and_string_edge_cases_match_werkzeug(
+    path: str, expected: dict[str, Any] | None
+) -> None:
+    rules = [
+        ("/n/<int:n>", "n"),
+        ("/s/<int(signed=True):n>", "s"),
+        ("/e/<string(minlength=0):x>", "e"),
+        ("/f/<float:x>", "f"),
+    ]
+    urls = Map([Rule(string, endpoint=endpoint) for string, endpoint in rules])
+    found = urls.match(path, "GET")
+    assert (None if found is None else found[1]) == expected
+    reference = werkzeug.routing.Map(
+        [werkzeug.routing.Rule(string, endpoint=endpoint) for string, endpoint in rules]
+    ).bind("localhost")
+    try:
+        assert reference.match(path)[1] == expected
+    except werkzeug.exceptions.NotFound:
+        assert expected is None
+
+
+def test_length_bounds_are_checked_without_regex() -> None:
+    urls = Map(
+        [
+            Rule("/a/<string(length=3):code>", endpoint="exact"),
+            Rule("/a/<string(minlength=5):code>", endpoint="long"),
+            Rule("/a/<string(minlength=1, maxlength=2):code>", endpoint="short"),
+        ]
+    )
+    assert endpoint_of(urls, "/a/abc") == "exact"
+    assert endpoint_of(urls, "/a/abcdef") == "long"
+    assert endpoint_of(urls, "/a/ab") == "short"
+    assert urls.match("/a/abcd", "GET") is None
+    assert urls.match("/a/", "GET") is None
+    assert args_of(urls, "/a/\u00e9\u00e9\u00e9") == {"code": "\u00e9\u00e9\u00e9"}
+
+
+def test_empty_segments() -> None:
+    urls = Map(
+        [
+            Rule("/users/<name>/posts/<int:id>", endpoint="post"),
+            Rule("/keep//<x>", endpoint="keep", merge_slashes=False),
+            Rule("/tail/<path:p>", endpoint="tail"),
+        ]
+    )
+    assert urls.match("/users//posts/1", "GET") is None
+    assert urls.match("/users/bob/posts/", "GET") is None
+    assert redirect_of(urls, "/users/bob//posts/1") == "/users/bob/posts/1"
+    assert args_of(urls, "/keep//a") == {"x": "a"}
+    assert urls.match("/keep/a", "GET") is None
+    assert args_of(urls, "/tail/a//b/") == {"p": "a//b/"}
+    assert urls.match("/tail/", "GET") is None
+    assert redirect_of(urls, "/tail//a") == "/tail/a"
+
+
+def test_percent_encoded_slash_stays_in_its_segment() -> None:
+    # Map.match receives the decoded path; a server that keeps %2F encoded passes it on.
+    urls = Map([Rule("/files/<name>", endpoint="file"), Rule("/raw/<path:p>", endpoint="raw")])
+    assert args_of(urls, "/files/a%2Fb") == {"name": "a%2Fb"}
+    assert urls.match("/files/a/b", "GET") is None
+    assert args_of(urls, "/raw/a%2Fb/c") == {"p": "a%2Fb/c"}
+
+
+def test_percent_encoded_slash_through_the_app(client: Any, app: Any) -> None:
+    app.add_url_rule("/files/<name>", "file", lambda name: f"file {name}")
+    app.add_url_rule("/raw/<path:p>", "raw", lambda p: f"raw {p}")
+    assert client.get("/raw/a%2Fb").text == "raw a/b"
+    assert client.get("/files/a%20b").text == "file a b"
+    assert client.get("/files/a%2Fb").status_code == 404
+
+
+def test_unrooted_and_empty_paths() -> None:
+    urls = Map([Rule("/", endpoint="index"), Rule("/user/<int:id>", endpoint="user")])
+    assert endpoint_of(urls, "") == "index"
+    assert args_of(urls, "user/42") == {"id": 42}
+
+
+def test_very_long_paths() -> None:
+    deep = "/".join(f"s{i}" for i in range(80))
+    urls = Map(
+        [
+            Rule(f"/{deep}/<int:n>", endpoint="deep"),
+            Rule(f"/{deep}/<name>/x", endpoint="deep_name"),
+            Rule("/p/<path:rest>", endpoint="rest"),
+            Rule("/one/<name>", endpoint="one"),
+        ]
+    )
+    assert args_of(urls, f"/{deep}/7") == {"n": 7}
+    assert args_of(urls, f"/{deep}/bob/x") == {"name": "bob"}
+    assert urls.match(f"/{deep}/bob", "GET") is None
+    many = "/".join(["a"] * 5_000)
+    assert args_of(urls, f"/p/{many}") == {"rest": many}
+    assert urls.match(f"/{many}", "GET") is None
+    long_name = "x" * 100_000
+    assert args_of(urls, f"/one/{long_name}") == {"name": long_name}
+
+
+def test_many_static_children_beside_dynamic_ones() -> None:
+    rules = [Rule(f"/s{i}/<int:n>", endpoint=f"s{i}", methods=["GET"]) for i in range(300)]
+    rules += [
+        Rule("/<name>/<int:n>", endpoint="any", methods=["POST"]),
+        Rule("/s7/new", endpoint="new"),
+        Rule("/s8/<int:n>/", endpoint="slashed"),
+    ]
+    urls = Map(rules)
+    assert args_of(urls, "/s150/3") == {"n": 3}
+    assert endpoint_of(urls, "/s7/new") == "new"
+    assert endpoint_of(urls, "/s150/3", "POST") == "any"
+    assert endpoint_of(urls, "/zzz/3", "POST") == "any"
+    with pytest.raises(MethodNotAllowed) as info:
+        urls.match("/zzz/3", "GET")
+    assert info.value.valid_methods == ["POST"]
+    with pytest.raises(MethodNotAllowed) as info:
+        urls.match("/s150/3", "PUT")
+    assert info.value.valid_methods == ["GET", "HEAD", "POST"]
+    assert endpoint_of(urls, "/s8/3") == "s8"
+    assert urls.match("/s150/x", "GET") is None
+
+
+def test_redirects_from_deep_in_the_compiled_search() -> None:
+    rules = [Rule(f"/s{i}/x", endpoint=f"s{i}") for i in range(20)]
+    rules += [
+        Rule("/s3/<int:id>/", endpoint="branch"),
+        Rule("/s4/<int:id>", endpoint="old", redirect_to="/s3/<id>/"),
+        Rule("/s5/page/<int:page>", endpoint="page"),
+        Rule("/s5/", endpoint="page", defaults={"page": 1}),
+        Rule("/s6/<name>", endpoint="lenient", strict_slashes=False, methods=["GET"]),
+    ]
+    urls = Map(rules)
+    assert redirect_of(urls, "/s3/9") == "/s3/9/"
+    assert redirect_of(urls, "/s4/9") == "/s3/9/"
+    assert redirect_of(urls, "/s5/page/1") == "/s5/"
+    assert args_of(urls, "/s5/page/2") == {"page": 2}
+    assert args_of(urls, "/s6/bob/") == {"name": "bob"}
+    with pytest.raises(MethodNotAllowed):
+        urls.match("/s6/bob/", "POST")
+
+
+def test_rules_added_after_matching_are_found() -> None:
+    urls = Map([Rule("/a/<int:n>", endpoint="a")])
+    assert endpoint_of(urls, "/a/1") == "a"
+    assert urls.match("/b/1", "GET") is None
+    urls.add(Rule("/b/<int:n>", endpoint="b"))
+    assert endpoint_of(urls, "/b/1") == "b"
+    urls.add(Rule("/a/<int:n>", endpoint="a2", methods=["POST"]))
+    assert endpoint_of(urls, "/a/1", "POST") == "a"
+    urls.add(Rule("/a/", endpoint="a", defaults={"n": 5}))
+    assert redirect_of(urls, "/a/5") == "/a/"
+
+
+def test_dynamic_domain_values_reach_compiled_search() -> None:
+    rules = [Rule(f"/s{i}/<int:n>", endpoint=f"s{i}", subdomain="<user>") for i in range(10)]
+    rules.append(Rule("/p/<path:p>", endpoint="p", subdomain="<user>"))
+    urls = Map(rules)
+    assert args_of(urls, "/s3/4", domain="bob") == {"user": "bob", "n": 4}
+    assert args_of(urls, "/p/a/b", domain="eve") == {"user": "eve", "p": "a/b"}
+    assert urls.match("/s3/4", "GET") is None
+
+
+def test_custom_converters_mixed_with_inlined_ones() -> None:
+    class Upper(BaseConverter):
+        regex = "[A-Za-z]+"
+
+        def to_python(self, value: str) -> str:
+            if value == "reject":
+                raise ValidationError()
+            return value.upper()
+
+    urls = Map(
+        [
+            Rule("/m/<up:a>/<int:b>", endpoint="mixed", methods=["GET"]),
+            Rule("/m/<a>/<int:b>", endpoint="fallback", methods=["GET"]),
+            Rule("/m/<up:a>/<int:b>", endpoint="post", methods=["POST"]),
+        ],
+        converters={"up": Upper},
+    )
+    assert args_of(urls, "/m/ab/3") == {"a": "AB", "b": 3}
+    assert args_of(urls, "/m/reject/3") == {"a": "reject", "b": 3}
+    assert endpoint_of(urls, "/m/reject/3") == "fallback"
+    assert endpoint_of(urls, "/m/ab/3", "POST") == "post"
+    with pytest.raises(MethodNotAllowed) as info:
+        urls.match("/m/ab/3", "PUT")
+    assert info.value.valid_methods == ["GET", "HEAD", "POST"]
+    with pytest.raises(MethodNotAllowed) as info:
+        urls.match("/m/reject/3", "PUT")
+    assert info.value.valid_methods == ["GET", "HEAD"]
+
+
+def _compiled_agrees_with_walk(urls: Map, path: str, method: str) -> None:
+    """The compiled search of the default table returns or raises what _walk decides."""
+    from vial._matcher import _SlashRequired, _split, _Unfinished, _walk, _WrongMethod
+
+    table = urls._static_domains[""]
+    segments = _split(path)
+    allowed: set[str] = set()
+    try:
+        expected: Any = _walk(table.root, segments, 0, len(segments), (), method, allowed)
+    except _SlashRequired:
+        expected = "slash"
+    try:
+        got: Any = table.match(path, method)
+    except _SlashRequired:
+        got = "slash"
+    except _Unfinished as e:
+        got = e.found
+    except _WrongMethod:
+        got = "wrong"
+    if got == "wrong":
+        assert expected is None, path
+    else:
+        assert got == expected, (path, method)
+        if got is None:
+            assert not allowed, path
+
+
+@pytest.mark.parametrize(("dispatch_min", "max_indent"), [(5, 40), (1, 40), (2, 3)])
+def test_compiled_search_agrees_with_interpreted_search(
+    monkeypatch: pytest.MonkeyPatch, dispatch_min: int, max_indent: int
+) -> None:
+    # Also with every node's children in a dispatch table, and with nesting cut short.
+    monkeypatch.setattr("vial._matcher._DISPATCH_MIN", dispatch_min)
+    monkeypatch.setattr("vial._matcher._MAX_INDENT", max_indent)
+
+    class Even(BaseConverter):
+        regex = r"\d+"
+
+        def to_python(self, value: str) -> int:
+            if int(value) % 2:
+                raise ValidationError()
+            return int(value)
+
+    strings = [
+        "/",
+        "/a",
+        "/a/",
+        "/a/b",
+        "/a/<x>",
+        "/a/<int:n>",
+        "/a/<int:n>/",
+        "/a/<even:n>/b",
+        "/a/<x>/b",
+        "/a/<x>.<y>",
+        "/a/<path:p>",
+        "/a/<path:p>/",
+        "/a/<path:p>/end",
+        "/<x>/b",
+        "/<x>/<int:n>/c",
+        "/<any(a, b, c):k>/<x>",
+        "/<uuid:u>",
+        "/<float:f>",
+        "/b/<string(length=1):c>",
+        "/b/<string(minlength=0):c>/",
+        "/c//d",
+        "/v<int:major>.<int:minor>",
+    ]
+    method_options: list[list[str] | None] = [None, ["GET"], ["POST"], []]
+    rules = []
+    for index, string in enumerate(strings):
+        for variant in range(3):
+            rules.append(
+                Rule(
+                    string,
+                    endpoint=f"e{index}_{variant}",
+                    methods=method_options[(index + variant) % len(method_options)],
+                    strict_slashes=(index + variant) % 3 != 0,
+                    merge_slashes=variant != 1,
+                    defaults={"d": 1} if variant == 2 and index % 4 == 0 else None,
+                )
+            )
+    urls = Map(rules, converters={"even": Even})
+    pieces = ["a", "b", "c", "", "4", "7", "x.y", "1.5", "v1.2", "end", "d", "٤"]
+    pieces.append("12345678-1234-5678-1234-567812345678")
+    paths = {"", "/"}
+    for first in pieces:
+        paths.add(f"/{first}")
+        for second in pieces:
+            paths.add(f"/{first}/{second}")
+            paths.add(f"/{first}/{second}/")
+            for third in ("", "b", "c", "end"):
+                paths.add(f"/{first}/{second}/{third}")
+    for path in sorted(paths):
+        for method in ("GET", "POST", "PUT"):
+            _compiled_agrees_with_walk(urls, path, method)

@@ -1,10 +1,12 @@
-"""URL routing: rules, a segment-trie matcher and URL building (converters: ``_converters``).
+"""URL routing: rules, a compiled matcher and URL building.
 
 A :class:`Map` holds :class:`Rule` objects. Everything a request needs is
 prepared when a rule is added: fully static paths go into one dict per domain,
-everything else into a trie keyed by path segment, so matching costs the same
-with ten rules or a thousand. Building uses per-rule templates compiled at the
-same time.
+everything else into a trie keyed by path segment, which is compiled into a
+Python function at the first match, so matching costs the same with ten rules or
+a thousand. Building uses per-rule templates compiled at the same time.
+Rule strings are parsed in ``_rules``, the matcher lives in ``_matcher``, the
+converters in ``_converters``.
 
 >>> urls = Map([Rule("/", endpoint="index"), Rule("/user/<int:id>", endpoint="user")])
 >>> urls.match("/user/42", "GET")
@@ -15,14 +17,13 @@ same time.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import re
 from bisect import insort
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pprint import pformat
-from typing import Any, NamedTuple
-from urllib.parse import quote, urlencode, urljoin
+from typing import Any
+from urllib.parse import quote, urljoin
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import MethodNotAllowed
@@ -42,6 +43,29 @@ from ._converters import (
     UUIDConverter,
     _parser,
 )
+from ._matcher import (
+    _ANY_METHOD,
+    _PROBE,
+    _Match,
+    _pattern_key,
+    _SlashRequired,
+    _split,
+    _Table,
+    _Unfinished,
+    _walk,
+    _WrongMethod,
+)
+from ._rules import (
+    _compile_part,
+    _compile_path,
+    _encode_query,
+    _filler,
+    _Pattern,
+    _template,
+    _tokenize,
+    _values,
+    _Var,
+)
 
 __all__ = [
     "DEFAULT_CONVERTERS",
@@ -60,11 +84,8 @@ __all__ = [
     "ValidationError",
 ]
 
-_QUERY_SAFE = "!$'()*,/:;?@"
 _MULTI_SLASH = re.compile("/{2,}")
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
-# Regexes meaning "any non-empty segment": matched without running a regex.
-_ANY_SEGMENT = frozenset({"[^/]+", "[^/]{1,}"})
 
 
 class BuildError(_WerkzeugBuildError):
@@ -116,267 +137,6 @@ class BuildError(_WerkzeugBuildError):
 
 def _accepts(rule: Rule, method: str | None) -> bool:
     return method is None or rule.methods is None or method in rule.methods
-
-
-# --- rule strings -----------------------------------------------------------------------
-
-
-class _Var(NamedTuple):
-    name: str
-    converter: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    source: str
-
-
-_Token = str | _Var
-
-_VARIABLE = re.compile(
-    r"<(?:(?P<conv>[A-Za-z_]\w*)(?:\((?P<args>[^<>]*?)\))?:)?(?P<name>[A-Za-z_]\w*)>"
-)
-_ARGUMENT = re.compile(
-    r"""\s*(?:(?P<key>[A-Za-z_]\w*)\s*=\s*)?
-    (?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,='"]+)
-    \s*(?:,|\Z)""",
-    re.VERBOSE,
-)
-
-
-def _literal(raw: str) -> Any:
-    """A converter argument: a quoted string, a number, True/False/None, or a bare word."""
-    try:
-        value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        if raw[0] in "\"'":
-            raise ValueError(f"invalid string literal {raw}") from None
-        return raw
-    if raw[0] in "\"'" or value is None or isinstance(value, int | float):
-        return value
-    return raw
-
-
-def _parse_args(text: str, rule: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    pos, end = 0, len(text)
-    while text[pos:].strip():
-        found = _ARGUMENT.match(text, pos)
-        if found is None:
-            raise ValueError(
-                f"URL rule {rule!r}: cannot parse converter arguments {text!r} at {text[pos:]!r}."
-            )
-        try:
-            value = _literal(found["value"])
-        except ValueError as exc:
-            raise ValueError(f"URL rule {rule!r}: {exc}.") from None
-        key = found["key"]
-        if key is None:
-            if kwargs:
-                raise ValueError(
-                    f"URL rule {rule!r}: positional converter argument after a keyword in {text!r}."
-                )
-            args.append(value)
-        else:
-            kwargs[key] = value
-        pos = found.end()
-        if pos >= end:
-            break
-    return tuple(args), kwargs
-
-
-def _tokenize(text: str, rule: str, seen: set[str]) -> list[_Token]:
-    """Split a rule (or domain) string into static text and variables."""
-    tokens: list[_Token] = []
-    pos = 0
-    while True:
-        start = text.find("<", pos)
-        if start < 0:
-            if pos < len(text):
-                tokens.append(text[pos:])
-            return tokens
-        if start > pos:
-            tokens.append(text[pos:start])
-        found = _VARIABLE.match(text, start)
-        if found is None:
-            raise ValueError(
-                f"Malformed URL rule {rule!r}: the variable at {text[start : start + 30]!r} is"
-                " unclosed or not of the form '<name>' or '<converter(arguments):name>'."
-            )
-        name = found["name"]
-        if name in seen:
-            raise ValueError(
-                f"URL rule {rule!r} uses the variable {name!r} twice; give each variable a"
-                " unique name."
-            )
-        seen.add(name)
-        args, kwargs = _parse_args(found["args"] or "", rule)
-        tokens.append(_Var(name, found["conv"] or "default", args, kwargs, found["args"] or ""))
-        pos = found.end()
-
-
-def _segments(tokens: list[_Token]) -> list[list[_Token]]:
-    """Group path tokens by '/'; the part before the leading slash is dropped."""
-    segments: list[list[_Token]] = [[]]
-    for token in tokens:
-        if isinstance(token, str):
-            first, *rest = token.split("/")
-            if first:
-                segments[-1].append(first)
-            segments.extend([piece] if piece else [] for piece in rest)
-        else:
-            segments[-1].append(token)
-    return segments[1:]
-
-
-_SEGMENT_ANY, _SEGMENT_DIGITS, _SEGMENT_REGEX, _TAIL, _TAIL_SLASH = range(5)
-
-
-class _Pattern(NamedTuple):
-    """A compiled dynamic part: one segment, the rest of the path (tail) or a domain."""
-
-    kind: int
-    source: str
-    key: tuple[Any, ...]
-    fullmatch: Callable[[str], re.Match[str] | None]
-    groups: tuple[int, ...] | None  # None: ``match.groups()`` are exactly the values
-
-
-def _compile_part(
-    segments: list[list[_Token]],
-    converters: Mapping[str, Any],
-    tail: bool,
-    slash: bool,
-    rule: str,
-) -> str | _Pattern:
-    """Compile segments into a static string or a pattern; ``tail`` spans slashes."""
-    if len(segments) == 1 and all(isinstance(t, str) for t in segments[0]) and not tail:
-        return "".join(t for t in segments[0] if isinstance(t, str))
-    regex: list[str] = []
-    statics: list[int] = []
-    weights: list[int] = []
-    count = 0
-    for index, segment in enumerate(segments):
-        if index:
-            regex.append("/")
-        for token in segment:
-            if isinstance(token, str):
-                regex.append(re.escape(token))
-                statics.append(-len(token))
-            else:
-                converter = converters[token.name]
-                regex.append(f"(?P<_vial{count}>{converter.regex})")
-                weights.append(converter.weight)
-                count += 1
-    if slash:
-        regex.append("(?<!/)(/?)")
-    source = "".join(regex)
-    try:
-        compiled = re.compile(source)
-    except re.error as exc:
-        raise ValueError(f"URL rule {rule!r}: a converter regex is invalid: {exc}") from None
-    # More literal text first, then more variables, then lighter converters.
-    key = (-len(statics), tuple(statics), -count, tuple(weights))
-    first = segments[0]
-    if (
-        not tail
-        and len(first) == 1
-        and isinstance(first[0], _Var)
-        and converters[first[0].name].regex in _ANY_SEGMENT
-    ):
-        kind = _SEGMENT_ANY
-    elif (
-        not tail
-        and len(first) == 1
-        and isinstance(first[0], _Var)
-        and converters[first[0].name].regex == r"\d+"
-    ):
-        # str.isdecimal accepts exactly the characters of \d (Unicode category Nd).
-        kind = _SEGMENT_DIGITS
-    else:
-        kind = (_TAIL_SLASH if slash else _TAIL) if tail else _SEGMENT_REGEX
-    indexes = tuple(compiled.groupindex[f"_vial{i}"] for i in range(count))
-    plain = indexes == tuple(range(1, count + 1)) and compiled.groups == count
-    return _Pattern(kind, source, key, compiled.fullmatch, None if plain else indexes)
-
-
-def _values(pattern: _Pattern, found: re.Match[str]) -> tuple[str, ...]:
-    if pattern.groups is None:
-        return found.groups()
-    return tuple(found.group(i) for i in pattern.groups)
-
-
-_Template = tuple[str, tuple[tuple[str, Callable[[Any], str], str], ...]]
-
-
-def _template(
-    tokens: list[_Token], converters: Mapping[str, Any], defaults: Mapping[str, Any]
-) -> _Template:
-    """Precompute building: quoted static text with the slots to fill in between."""
-    first = ""
-    slots: list[list[Any]] = []
-    for token in tokens:
-        if isinstance(token, str):
-            text = quote(token, safe=_PATH_SAFE)
-        elif token.name in defaults:
-            text = converters[token.name].to_url(defaults[token.name])
-        else:
-            slots.append([token.name, converters[token.name].to_url, ""])
-            continue
-        if slots:
-            slots[-1][2] += text
-        else:
-            first += text
-    return first, tuple((name, to_url, after) for name, to_url, after in slots)
-
-
-def _filler(template: _Template) -> str | Callable[[Mapping[str, Any]], str]:
-    """The built text itself when constant, else a function filling in the values.
-
-    Rules with one or two variables (nearly all) get a closure without a loop,
-    which halves what url_for spends here.
-    """
-    first, slots = template
-    if not slots:
-        return first
-    if len(slots) == 1:
-        ((name, to_url, after),) = slots
-        return lambda values: first + to_url(values[name]) + after
-    if len(slots) == 2:
-        (name1, to_url1, after1), (name2, to_url2, after2) = slots
-        return lambda values: (
-            first + to_url1(values[name1]) + after1 + to_url2(values[name2]) + after2
-        )
-
-    def fill(values: Mapping[str, Any]) -> str:
-        text = first
-        for name, to_url, after in slots:
-            text += to_url(values[name]) + after
-        return text
-
-    return fill
-
-
-def _encode_query(values: Mapping[str, Any], skip: set[str]) -> str:
-    items: list[tuple[str, Any]] = []
-    for key, value in values.items():
-        if key in skip:
-            continue
-        if isinstance(value, list | tuple | set):
-            items.extend((key, v) for v in value if v is not None)
-        elif value is not None:
-            items.append((key, value))
-    return urlencode(items, safe=_QUERY_SAFE)
-
-
-class _AnyMethod(frozenset[str]):
-    """The methods of a rule without a method list: every real method."""
-
-    def __contains__(self, method: object) -> bool:
-        return method is not _PROBE
-
-
-_PROBE = "\x00probe"  # a method no rule accepts; used to collect allowed methods
-_ANY_METHOD = _AnyMethod()
 
 
 # --- rules ------------------------------------------------------------------------------
@@ -454,29 +214,11 @@ class Rule:
         converters = {v.name: self._converter(map, v) for v in variables}
         defaults = dict(self.defaults) if self.defaults else {}
 
-        if any(isinstance(t, _Var) for t in domain_tokens):
-            self._domain: str | _Pattern = _compile_part(
-                [domain_tokens], converters, False, False, self.rule
-            )
-        else:
-            self._domain = "".join(t for t in domain_tokens if isinstance(t, str))
-        segments = _segments(path_tokens)
-        parts: list[str | _Pattern] = []
-        self._slash_tail = False
-        for index, segment in enumerate(segments):
-            if any(isinstance(t, _Var) and not converters[t.name].part_isolating for t in segment):
-                rest = segments[index:]
-                slash = len(rest) > 1 and not rest[-1]
-                self._slash_tail = slash
-                parts.append(
-                    _compile_part(rest[:-1] if slash else rest, converters, True, slash, self.rule)
-                )
-                break
-            parts.append(_compile_part([segment], converters, False, False, self.rule))
-        self._parts = parts
+        self._domain = _compile_part([domain_tokens], converters, False, False, self.rule)
+        self._parts, self._slash_tail = _compile_path(path_tokens, converters, self.rule)
         self._static_path: str | None = None
-        if all(isinstance(p, str) for p in parts):
-            self._static_path = "/" + "/".join(p for p in parts if isinstance(p, str))
+        if all(isinstance(p, str) for p in self._parts):
+            self._static_path = "/" + "/".join(p for p in self._parts if isinstance(p, str))
 
         self._names = tuple(v.name for v in variables)
         self._parsers = tuple((name, _parser(converters[name])) for name in self._names)
@@ -582,126 +324,6 @@ class Rule:
         return f"<{type(self).__name__} {shown!r}{methods} -> {self.endpoint}>"
 
 
-# --- matching ---------------------------------------------------------------------------
-
-_Match = tuple[Rule, dict[str, Any]]
-
-
-class _SlashRequired(Exception):
-    """Only the path with a trailing slash matches, and the rule wants it."""
-
-
-class _Node:
-    __slots__ = ("dynamic", "rules", "static")
-
-    def __init__(self) -> None:
-        self.static: dict[str, _Node] = {}
-        self.dynamic: list[tuple[_Pattern, _Node]] = []
-        self.rules: list[Rule] = []
-
-
-class _Table:
-    """The rules of one domain pattern: static paths in a dict, all rules in a trie."""
-
-    __slots__ = ("root", "static")
-
-    def __init__(self) -> None:
-        self.root = _Node()
-        self.static: dict[str, list[Rule]] = {}
-
-
-def _pattern_key(entry: tuple[_Pattern, Any]) -> tuple[Any, ...]:
-    return entry[0].key
-
-
-def _end(node: _Node, values: tuple[str, ...], method: str, allowed: set[str]) -> _Match | None:
-    """Choose a rule of a node the whole path led to."""
-    for rule in node.rules:
-        if method in rule._accept:
-            args = rule._convert(values)
-            if args is not None:
-                return rule, args
-        elif rule._convert(values) is not None:
-            allowed.update(rule._accept)
-    slashed = node.static.get("")
-    if slashed is not None:
-        for rule in slashed.rules:
-            if method in rule._accept:
-                args = rule._convert(values)
-                if args is not None:
-                    if rule.strict_slashes:
-                        raise _SlashRequired
-                    return rule, args
-    return None
-
-
-def _walk(
-    node: _Node,
-    segments: Sequence[str],
-    i: int,
-    n: int,
-    values: tuple[str, ...],
-    method: str,
-    allowed: set[str],
-) -> _Match | None:
-    """Depth-first search from ``segments[i]`` (``i < n``): static child, then dynamic ones."""
-    segment = segments[i]
-    last = i + 1 == n
-    child = node.static.get(segment)
-    if child is not None:
-        if last:
-            found = _end(child, values, method, allowed)
-        else:
-            found = _walk(child, segments, i + 1, n, values, method, allowed)
-        if found is not None:
-            return found
-    for pattern, child in node.dynamic:
-        kind = pattern.kind
-        if kind == _SEGMENT_ANY:
-            if not segment:
-                continue
-            got = (*values, segment)
-        elif kind == _SEGMENT_DIGITS:
-            if not segment.isdecimal():
-                continue
-            got = (*values, segment)
-        elif kind == _SEGMENT_REGEX:
-            matched = pattern.fullmatch(segment)
-            if matched is None:
-                continue
-            got = values + _values(pattern, matched)
-        else:
-            matched = pattern.fullmatch(segment if last else "/".join(segments[i:]))
-            if matched is None:
-                continue
-            got = values + _values(pattern, matched)
-            if kind == _TAIL_SLASH and matched.group(matched.re.groups):
-                found = _walk(child, ("",), 0, 1, got, method, allowed)
-            else:
-                found = _end(child, got, method, allowed)
-            if found is not None:
-                return found
-            continue
-        if last:
-            found = _end(child, got, method, allowed)
-        else:
-            found = _walk(child, segments, i + 1, n, got, method, allowed)
-        if found is not None:
-            return found
-    if last and not segment:
-        # '/foo/' also matches a rule '/foo' that does not insist on its slashes.
-        for rule in node.rules:
-            if rule.strict_slashes:
-                continue
-            if method in rule._accept:
-                args = rule._convert(values)
-                if args is not None:
-                    return rule, args
-            elif rule._convert(values) is not None:
-                allowed.update(rule._accept)
-    return None
-
-
 def _location(path: str, query_string: str) -> str:
     url = quote(path, safe=_PATH_SAFE)
     return f"{url}?{query_string}" if query_string else url
@@ -734,7 +356,6 @@ class Map:
         self.merge_slashes = merge_slashes
         self.redirect_defaults = redirect_defaults
         self.host_matching = host_matching
-        self.default_subdomain = default_subdomain
         self.converters: dict[str, type[Any]] = dict(DEFAULT_CONVERTERS)
         if converters:
             self.converters.update(converters)
@@ -742,6 +363,7 @@ class Map:
         self._by_endpoint: dict[Any, list[Rule]] = {}
         self._static_domains: dict[str, _Table] = {}
         self._dynamic_domains: list[tuple[_Pattern, _Table]] = []
+        self.default_subdomain = default_subdomain
         for rule in rules:
             self.add(rule)
 
@@ -754,6 +376,20 @@ class Map:
     def default_subdomain(self, value: str) -> None:
         self._default_subdomain = value
         self._default_domain = "" if self.host_matching else value
+        self._find_default_table()
+
+    def _find_default_table(self) -> None:
+        # The table matching ``domain=None`` when it is the only one to search.
+        self._default_table = (
+            None if self._dynamic_domains else self._static_domains.get(self._default_domain)
+        )
+        # Drop the compiled ``match`` (see there): the next call compiles a new one.
+        self.__dict__.pop("match", None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("match", None)  # compiled for this map's tables, not a copy's
+        return state
 
     def add(self, rule: Rule) -> None:
         """Add a rule; raises ``ValueError`` for an unknown converter or bad arguments."""
@@ -773,6 +409,15 @@ class Map:
                 and (r.rule, r._domain_text) != (later.rule, later._domain_text)
             ]
             later._fast = later.redirect_to is None and not later._default_providers
+        # The compiled searches treat rules that redirect apart, and that may have changed.
+        for table in self._tables():
+            table.changed()
+        self._find_default_table()
+
+    def _tables(self) -> Iterator[_Table]:
+        yield from self._static_domains.values()
+        for _, table in self._dynamic_domains:
+            yield table
 
     def _insert(self, rule: Rule) -> None:
         domain = rule._domain
@@ -785,32 +430,11 @@ class Map:
             if found:
                 table = found[0]
             else:
-                table = _Table()
+                arity = domain.regex.groups if domain.groups is None else len(domain.groups)
+                table = _Table(arity)
                 insort(self._dynamic_domains, (domain, table), key=_pattern_key)
-        node = table.root
-        for part in rule._parts:
-            if isinstance(part, str):
-                child = node.static.get(part)
-                if child is None:
-                    child = node.static[part] = _Node()
-            else:
-                same = [
-                    c for p, c in node.dynamic if (p.kind, p.source) == (part.kind, part.source)
-                ]
-                if same:
-                    child = same[0]
-                else:
-                    child = _Node()
-                    insort(node.dynamic, (part, child), key=_pattern_key)
-            node = child
-        if rule._slash_tail:
-            child = node.static.get("")
-            if child is None:
-                child = node.static[""] = _Node()
-            node = child
-        node.rules.append(rule)
-        if rule._static_path is not None:
-            table.static.setdefault(rule._static_path, []).append(rule)
+        table.insert(rule)
+        self._find_default_table()
 
     def iter_rules(self, endpoint: str | None = None) -> Iterator[Rule]:
         """Iterate over all rules in the order added, or over one endpoint's rules."""
@@ -841,7 +465,47 @@ class Map:
         slash, default-value and ``redirect_to`` redirects.
         """
         if domain is None:
-            domain = self._default_domain
+            table = self._default_table
+            if table is None:
+                domain = self._default_domain
+            else:
+                if "match" not in self.__dict__ and type(self).match is Map.match:
+                    # The usual case: one table for the default domain. Compile this
+                    # method for it, and keep it on the instance, where later calls
+                    # find it first: a request then costs one call less.
+                    compiled = table.entry(
+                        {
+                            "_general": Map.match.__get__(self),
+                            "_finish": self._finish,
+                            "_domain": self._default_domain,
+                            "_redirect": RequestRedirect,
+                            "_location": _location,
+                        }
+                    )
+                    self.match = compiled  # type: ignore[method-assign]
+                    return compiled(path, method, None, query_string)
+                # Static paths are a dict lookup, others one call into the compiled search.
+                rules = table.static.get(path)
+                if rules is not None:
+                    for rule in rules:
+                        if method in rule._accept:
+                            if rule._fast:
+                                defaults = rule._defaults
+                                return rule, (dict(defaults) if defaults else {})
+                            break
+                try:
+                    found = table.match(path, method)
+                except _SlashRequired:
+                    raise RequestRedirect(_location(path + "/", query_string)) from None
+                except _WrongMethod:
+                    found, wrong = None, True
+                except _Unfinished as e:
+                    found, wrong = e.found, False
+                else:
+                    if found is not None or "//" not in path:
+                        return found  # a match, or a 404 with no slashes to merge
+                    wrong = False
+                return self._finish(found, wrong, path, method, self._default_domain, query_string)
         table = self._static_domains.get(domain)
         if table is not None:
             rules = table.static.get(path)
@@ -852,63 +516,92 @@ class Map:
                             defaults = rule._defaults
                             return rule, (dict(defaults) if defaults else {})
                         break
-            if not self._dynamic_domains:
-                # The usual case, inlined: one domain table, so one trie to search.
-                segments = path[1:].split("/") if path[:1] == "/" else path.split("/")
-                allowed: set[str] = set()
-                try:
-                    found = _walk(table.root, segments, 0, len(segments), (), method, allowed)
-                except _SlashRequired:
-                    raise RequestRedirect(_location(path + "/", query_string)) from None
-                if found is not None and found[0]._fast:
-                    return found
-                return self._finish(found, allowed, path, method, domain, query_string)
-        allowed = set()
         try:
-            found = self._search(path, method, domain, allowed)
+            found = self._search(path, method, domain)
         except _SlashRequired:
             raise RequestRedirect(_location(path + "/", query_string)) from None
-        return self._finish(found, allowed, path, method, domain, query_string)
+        except _WrongMethod:
+            return self._finish(None, True, path, method, domain, query_string)
+        except _Unfinished as e:
+            found = e.found
+        return self._finish(found, False, path, method, domain, query_string)
 
-    def _search(self, path: str, method: str, domain: str, allowed: set[str]) -> _Match | None:
-        segments = path[1:].split("/") if path[:1] == "/" else path.split("/")
-        n = len(segments)
+    def _search(self, path: str, method: str, domain: str) -> _Match | None:
+        """Search the tables of ``domain``; raise as the compiled searches do."""
+        wrong = False
         table = self._static_domains.get(domain)
         if table is not None:
-            found = _walk(table.root, segments, 0, n, (), method, allowed)
-            if found is not None:
-                return found
+            try:
+                found = table.match(path, method)
+            except _WrongMethod:
+                wrong = True
+            else:
+                if found is not None:
+                    return found
+        for pattern, table in self._dynamic_domains:
+            matched = pattern.fullmatch(domain)
+            if matched is not None:
+                try:
+                    found = table.match(path, method, *_values(pattern, matched))
+                except _WrongMethod:
+                    wrong = True
+                else:
+                    if found is not None:
+                        return found
+        if wrong:
+            raise _WrongMethod
+        return None
+
+    def _collect(self, path: str, method: str, domain: str, allowed: set[str]) -> None:
+        """Add the methods of rules matching ``path`` that do not accept ``method``.
+
+        The interpreted search: it visits the rules the compiled one does, in the
+        same order, but records the methods of near misses on its way.
+        """
+        segments = _split(path)
+        n = len(segments)
+        table = self._static_domains.get(domain)
+        if table is not None and _walk(table.root, segments, 0, n, (), method, allowed):
+            return
         for pattern, table in self._dynamic_domains:
             matched = pattern.fullmatch(domain)
             if matched is not None:
                 values = _values(pattern, matched)
-                found = _walk(table.root, segments, 0, n, values, method, allowed)
-                if found is not None:
-                    return found
-        return None
+                if _walk(table.root, segments, 0, n, values, method, allowed):
+                    return
 
     def _finish(
         self,
         found: _Match | None,
-        allowed: set[str],
+        wrong: bool,
         path: str,
         method: str,
         domain: str,
         query_string: str,
     ) -> _Match | None:
         """Merge slashes, raise 405 or redirects, after the first search of a match."""
+        merged = None
         if found is None and self.merge_slashes and "//" in path:
             merged = _MULTI_SLASH.sub("/", path)
             try:
-                found = self._search(merged, method, domain, allowed)
+                found = self._search(merged, method, domain)
             except _SlashRequired:
                 raise RequestRedirect(_location(merged + "/", query_string)) from None
+            except _WrongMethod:
+                wrong = True
+            except _Unfinished as e:
+                found = e.found
             if found is not None and found[0].merge_slashes:
                 raise RequestRedirect(_location(merged, query_string))
             found = None
         if found is None:
-            if allowed:
-                raise MethodNotAllowed(valid_methods=sorted(allowed))
+            if wrong:
+                allowed: set[str] = set()
+                self._collect(path, method, domain, allowed)
+                if merged is not None:
+                    self._collect(merged, method, domain, allowed)
+                if allowed:
+                    raise MethodNotAllowed(valid_methods=sorted(allowed))
             return None
         rule, args = found
         if rule._default_providers and self.redirect_defaults:
@@ -950,9 +643,9 @@ class Map:
         if domain is None:
             domain = self._default_domain
         allowed: set[str] = set()
-        self._search(path, _PROBE, domain, allowed)
+        self._collect(path, _PROBE, domain, allowed)
         if self.merge_slashes and "//" in path:
-            self._search(_MULTI_SLASH.sub("/", path), _PROBE, domain, allowed)
+            self._collect(_MULTI_SLASH.sub("/", path), _PROBE, domain, allowed)
         return allowed
 
     def build(
