@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from vial import Vial, request
+from vial.testing import VialClient
 
 
 class Recorder:
@@ -193,3 +194,124 @@ def test_after_serving_at_exit_without_lifespan(app: Vial, monkeypatch: pytest.M
     assert len(registered) == 1
     registered[0]()  # type: ignore[operator]
     assert stopped == ["stopped"]
+
+
+def test_messages_of_a_plain_response(app: Vial) -> None:
+    @app.route("/")
+    async def index() -> str:
+        return "Hello"
+
+    recorder = run(app, http_scope(), [])
+    assert recorder.sent == [
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"Content-Type", b"text/html; charset=utf-8"),
+                (b"Content-Length", b"5"),
+            ],
+        },
+        {"type": "http.response.body", "body": b"Hello"},
+    ]
+
+
+def test_bodiless_responses_send_headers_and_an_empty_body(app: Vial) -> None:
+    from vial import Response
+
+    app.add_url_rule("/", "index", lambda: "Hello")
+    app.add_url_rule("/empty", "empty", lambda: ("", 204))
+    app.add_url_rule("/cached", "cached", lambda: Response("ignored", 304))
+    recorder = run(app, http_scope(method="HEAD"), [])
+    assert recorder.sent[0]["status"] == 200
+    assert (b"Content-Length", b"5") in recorder.sent[0]["headers"]
+    assert recorder.sent[1:] == [{"type": "http.response.body", "body": b""}]
+
+    recorder = run(app, http_scope("/empty"), [])
+    assert recorder.sent[0]["status"] == 204
+    assert all(name.lower() != b"content-length" for name, _ in recorder.sent[0]["headers"])
+    assert recorder.sent[1:] == [{"type": "http.response.body", "body": b""}]
+
+    recorder = run(app, http_scope("/cached"), [])
+    assert recorder.sent[0]["status"] == 304
+    assert recorder.sent[1:] == [{"type": "http.response.body", "body": b""}]
+
+
+def test_a_get_that_declares_a_body_gets_it(app: Vial) -> None:
+    app.add_url_rule("/", "index", lambda: request.get_data())
+    scope = http_scope(headers=[(b"host", b"testserver"), (b"content-length", b"4")])
+    recorder = run(app, scope, [{"type": "http.request", "body": b"data"}])
+    assert body_of(recorder) == b"data"
+    recorder = run(app, http_scope(), [])
+    assert body_of(recorder) == b""
+
+
+def test_asgi_app_can_be_wrapped_in_middleware(app: Vial) -> None:
+    """``app.asgi_app`` is what ``app(scope, receive, send)`` runs, as in Flask's WSGI."""
+    app.add_url_rule("/", "index", lambda: "x")
+    seen: list[str] = []
+    inner = app.asgi_app
+
+    async def middleware(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(scope["path"])
+        await inner(scope, receive, send)
+
+    app.asgi_app = middleware  # type: ignore[method-assign]
+    recorder = run(app, http_scope(), [])
+    assert body_of(recorder) == b"x"
+    assert seen == ["/"]
+    assert asyncio.iscoroutinefunction(Vial.asgi_app)
+
+
+def test_a_list_body_of_text_is_encoded(app: Vial, client: VialClient) -> None:
+    from vial import Response
+
+    app.add_url_rule("/", "index", lambda: Response(["a", "bc"]))
+    app.add_url_rule("/one", "one", lambda: Response(["é"]))
+    assert client.get("/").data == b"abc"
+    assert client.get("/one").data == "é".encode()
+
+
+def test_sync_hooks_of_an_unmatched_request_share_one_thread(app: Vial) -> None:
+    """No view, sync hooks: they run together in a worker thread, as a sync view's do."""
+    import threading
+
+    from vial import g
+
+    seen: list[tuple[str, int]] = []
+
+    @app.before_request
+    def open_resource() -> None:
+        g.opened_in = threading.get_ident()
+        seen.append(("before", g.opened_in))
+
+    @app.teardown_appcontext
+    def close_resource(exc: BaseException | None) -> None:
+        seen.append(("teardown", threading.get_ident()))
+
+    @app.errorhandler(404)
+    def not_found(e: Exception) -> tuple[str, int]:
+        seen.append(("handler", threading.get_ident()))
+        return "none here", 404
+
+    for _ in range(5):
+        recorder = run(app, http_scope("/missing"), [])
+        assert recorder.sent[0]["status"] == 404
+        assert body_of(recorder) == b"none here"
+    assert len(seen) == 15
+    for i in range(0, 15, 3):
+        assert {ident for _, ident in seen[i : i + 3]} == {seen[i][1]}
+        assert seen[i][1] != threading.main_thread().ident
+
+
+def test_async_hooks_of_an_unmatched_request_stay_on_the_loop(app: Vial) -> None:
+    import threading
+
+    threads: list[int] = []
+
+    @app.before_request
+    async def before() -> None:
+        threads.append(threading.get_ident())
+
+    recorder = run(app, http_scope("/missing"), [])
+    assert recorder.sent[0]["status"] == 404
+    assert threads == [threading.main_thread().ident]

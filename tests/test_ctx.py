@@ -189,3 +189,53 @@ def test_with_client_keeps_the_last_context_after_redirects(app: Vial, client: V
         assert request.path == "/end"
         assert session["start"] is True
         assert session["end"] is True
+
+
+def test_a_context_pushed_twice_tears_down_once(app: Vial) -> None:
+    torn: list[str] = []
+    app.teardown_appcontext(lambda exc: torn.append("app"))
+    app.teardown_request(lambda exc: torn.append("request"))
+    app_ctx = app.app_context()
+    with app_ctx:
+        with app_ctx:
+            g.x = 1
+        assert torn == []
+        assert g.x == 1
+    assert torn == ["app"]
+    assert not has_app_context()
+
+    torn.clear()
+    request_ctx = app.test_request_context("/")
+    request_ctx.push()
+    request_ctx.push()
+    request_ctx.pop()
+    assert torn == []
+    assert request.path == "/"
+    request_ctx.pop()
+    assert torn == ["request", "app"]
+    assert not has_request_context()
+    # Pushed again after being popped: a fresh outermost push.
+    with request_ctx:
+        assert request.path == "/"
+    assert torn == ["request", "app", "request", "app"]
+
+
+def test_popping_a_context_that_is_not_pushed_raises(app: Vial) -> None:
+    torn: list[str] = []
+    app.teardown_appcontext(lambda exc: torn.append("app"))
+    with pytest.raises(RuntimeError, match="not pushed"):
+        app.app_context().pop()
+    with pytest.raises(RuntimeError, match="not pushed"):
+        app.test_request_context("/").pop()
+    assert torn == []
+
+
+def test_popping_contexts_out_of_order_is_an_error(app: Vial) -> None:
+    outer = app.app_context()
+    inner = app.test_request_context("/")
+    outer.push()
+    inner.push()
+    with pytest.raises(AssertionError, match="Popped wrong context"):
+        outer.pop()
+    # As in Flask, the variable is still reset to what it was before ``outer``.
+    assert not has_app_context()

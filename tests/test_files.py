@@ -128,3 +128,33 @@ def test_send_file_by_path(app: Vial, client: VialClient) -> None:
     rv = fetch(client, "/css")
     assert rv.data == CSS
     assert rv.headers["Cache-Control"] == "public, max-age=10"
+
+
+def test_changes_on_disk_are_seen_on_the_next_request(
+    app: Vial, client: VialClient, tmp_path: object
+) -> None:
+    """What send_from_directory remembers between requests are strings, never file state."""
+    folder = os.path.join(str(tmp_path), "public")
+    os.makedirs(os.path.join(folder, "sub"))
+    path = os.path.join(folder, "sub", "f.txt")
+    with open(path, "w") as f:
+        f.write("one")
+    app.add_url_rule("/files/<path:name>", "files", lambda name: send_from_directory(folder, name))
+    first = fetch(client, "/files/sub/f.txt")
+    assert first.data == b"one"
+
+    with open(path, "w") as f:
+        f.write("second")
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+    rv = fetch(client, "/files/sub/f.txt", headers={"If-None-Match": first.headers["ETag"]})
+    assert rv.status_code == 200
+    assert rv.data == b"second"
+    assert rv.headers["ETag"] != first.headers["ETag"]
+
+    # The folder becomes a symlink out of the public folder.
+    os.rename(os.path.join(folder, "sub"), os.path.join(str(tmp_path), "moved"))
+    os.symlink(os.path.join(str(tmp_path), "moved"), os.path.join(folder, "sub"))
+    assert fetch(client, "/files/sub/f.txt").status_code == 404
+
+    os.remove(os.path.join(folder, "sub"))
+    assert fetch(client, "/files/sub/f.txt").status_code == 404

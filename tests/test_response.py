@@ -181,3 +181,40 @@ def test_reading_a_streamed_body_keeps_its_close() -> None:
     assert closed == []
     rv.close()
     assert closed == [True]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "options"),
+    [
+        ("k", "v", {}),
+        ("session", "eyJhIjoxfQ.ZVPxAA.Sx_zVChKY7yW-XQJj0jNlseq3Pk", {"httponly": True}),
+        ("k", "v", {"path": "/a b/ü", "domain": ".Example.com:8000", "secure": True}),
+        ("k", "v", {"path": None, "domain": "", "samesite": "lax", "partitioned": True}),
+        ("k", "v", {"secure": 1, "httponly": 0}),  # Werkzeug writes Secure=1, HttpOnly=0
+        ("k", 'needs quoting; "yes" ü', {}),
+        ("ключ", "v", {}),
+        ("k", "v", {"max_age": 60}),
+        ("k", "v", {"expires": 0}),
+    ],
+)
+def test_set_cookie_writes_what_werkzeug_writes(
+    key: str, value: str, options: dict[str, object]
+) -> None:
+    from werkzeug.http import dump_cookie
+
+    for _ in range(2):  # the second time from the cache of formatted attributes
+        rv = Response()
+        rv.set_cookie(key, value, **options)  # type: ignore[arg-type]
+        expected = dump_cookie(key, value, **options)  # type: ignore[arg-type]
+        if "max_age" in options:  # the Expires date moves with the clock
+            assert rv.headers["Set-Cookie"].split("; Expires")[0] == expected.split("; Expires")[0]
+        else:
+            assert rv.headers["Set-Cookie"] == expected
+
+
+def test_set_cookie_rejects_a_bad_samesite_and_warns_when_too_large(app: Vial) -> None:
+    with pytest.raises(ValueError, match="SameSite"):
+        Response().set_cookie("k", "v", samesite="sometimes")
+    app.config["MAX_COOKIE_SIZE"] = 20
+    with app.app_context(), pytest.warns(UserWarning, match="cookie is too large"):
+        Response().set_cookie("k", "v" * 30)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -543,3 +544,317 @@ def test_session_proxy_gives_the_session_object(app: Vial) -> None:
     app.config["SECRET_KEY"] = None
     with app.test_request_context("/"):
         assert isinstance(session._get_current_object(), NullSession)
+
+
+# -- the cookie format: itsdangerous' and Flask's, read and written without them
+
+TOKEN_DATA: list[Any] = [
+    {},
+    {"count": 1},
+    {"count": 12345, "user_id": 42},
+    {"_permanent": True, "user_id": "42", "csrf_token": "3f2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a"},
+    {"text": "héllo ✓", "list": [1, 2, {"x": None}], "pair": (1, "two")},
+    {"raw": b"\x00\xff", "html": Markup("<b>x</b>"), "id": uuid.UUID(int=7)},
+    {"when": datetime(2024, 5, 17, 12, 30, 5, tzinfo=UTC)},
+    {"a": "a" * 12},  # small, yet zlib makes it shorter
+    {"page": "lorem ipsum " * 40},  # long and compressible
+    {" t": "a key that looks like a tag"},
+]
+
+
+@pytest.fixture
+def frozen_time(monkeypatch: pytest.MonkeyPatch) -> float:
+    now = 1_700_000_000.25
+    monkeypatch.setattr(time, "time", lambda: now)
+    return now
+
+
+def codec_and_serializer(app: Vial) -> tuple[Any, Any]:
+    interface = SecureCookieSessionInterface()
+    codec = interface._signing_codec(app)
+    serializer = interface.get_signing_serializer(app)
+    assert codec is not None
+    assert serializer is not None
+    return codec, serializer
+
+
+@pytest.mark.parametrize("data", TOKEN_DATA)
+def test_codec_writes_the_tokens_itsdangerous_writes(
+    app: Vial, frozen_time: float, data: dict[str, Any]
+) -> None:
+    codec, serializer = codec_and_serializer(app)
+    with app.app_context():
+        token = codec.dumps(data)
+        assert token == serializer.dumps(data)
+        assert codec.loads(token, 60) == serializer.loads(token, max_age=60)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"digest_method": staticmethod(hashlib.sha256)},
+        {"key_derivation": "concat"},
+        {"key_derivation": "django-concat"},
+        {"key_derivation": "none"},
+        {"salt": "another-salt"},
+    ],
+    ids=["sha256", "concat", "django-concat", "none", "salt"],
+)
+def test_codec_follows_the_interface_settings(
+    app: Vial, client: VialClient, frozen_time: float, settings: dict[str, Any]
+) -> None:
+    interface = type("Custom", (SecureCookieSessionInterface,), settings)()
+    app.session_interface = interface
+
+    @app.route("/set")
+    def set_value() -> str:
+        session["value"] = "set"
+        return ""
+
+    @app.route("/get")
+    def get_value() -> str:
+        return str(session.get("value"))
+
+    client.get("/set")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    serializer = interface.get_signing_serializer(app)
+    assert serializer is not None
+    with app.app_context():
+        assert cookie.value == serializer.dumps({"value": "set"})
+    assert client.get("/get").text == "set"
+
+
+def mangled(token: str) -> list[str]:
+    """Variants of a valid token that itsdangerous reads, or rejects, in some particular way."""
+    payload, stamp, signature = token.rsplit(".", 2)
+    flipped = chr(ord(signature[-1]) ^ 1)
+    return [
+        token,
+        f"{payload}.{stamp}.{signature[:-1]}{flipped}",  # low bits of the last character
+        f"{payload}.{stamp}.{signature}=",
+        f"{payload}.{stamp}.{signature[:10]}!{signature[10:]}",  # a character base64 skips
+        f"{payload}.{stamp}.{signature[:-1]}",
+        f"{payload}.{stamp}{signature}",
+        f"{payload}{stamp}.{signature}",
+        f".{token}",
+        f"x{token}",
+        f"{token}.",
+        f"{payload}.{signature}",
+        token.replace(".", "", 1),
+        token[: len(token) // 2],
+        "",
+        ".",
+        "..",
+        "...",
+        "not-a-token",
+        "é✓",
+        "\udcff.\udcff.\udcff",
+    ]
+
+
+def signed_raw(app: Vial, payload: bytes, timestamp: bytes) -> str:
+    """A token with any payload and timestamp bytes, correctly signed."""
+    from itsdangerous.encoding import base64_encode
+
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert serializer is not None
+    signer = serializer.make_signer()
+    value = payload + b"." + base64_encode(timestamp)
+    return (value + b"." + signer.get_signature(value)).decode()
+
+
+def test_codec_reads_and_rejects_what_itsdangerous_does(app: Vial, frozen_time: float) -> None:
+    import zlib
+    from base64 import urlsafe_b64encode
+
+    from itsdangerous import BadData
+
+    codec, serializer = codec_and_serializer(app)
+    now = int(frozen_time)
+
+    def b64(data: bytes) -> bytes:
+        return urlsafe_b64encode(data).rstrip(b"=")
+
+    def stamp(t: int) -> bytes:
+        return t.to_bytes(8, "big").lstrip(b"\0")
+
+    tokens: list[str] = []
+    with app.app_context():
+        for data in TOKEN_DATA:
+            tokens += mangled(serializer.dumps(data))
+    ok_payload = b64(b'{"a":1}')
+    tokens += [
+        signed_raw(app, ok_payload, stamp(now)),
+        signed_raw(app, ok_payload, stamp(now - 31 * 24 * 3600 - 1)),  # expired
+        signed_raw(app, ok_payload, stamp(now + 5)),  # from the future
+        signed_raw(app, ok_payload, b""),
+        signed_raw(app, ok_payload, b"\0" + stamp(now)),
+        signed_raw(app, ok_payload, b"\1" * 9),  # more than 64 bits
+        signed_raw(app, b"." + b64(zlib.compress(b'{"a":1}')), stamp(now)),
+        signed_raw(app, b"." + b64(b"not zlib"), stamp(now)),
+        signed_raw(app, b64(b"\xff\xfe"), stamp(now)),  # not UTF-8
+        signed_raw(app, b64(b"{not json"), stamp(now)),
+        signed_raw(app, b64(b'[1, "two"]'), stamp(now)),
+        signed_raw(app, b"!!", stamp(now)),
+        signed_raw(app, b"abcde", stamp(now)),  # impossible base64 length
+        signed_raw(app, b"", stamp(now)),
+    ]
+    max_age = int(app.permanent_session_lifetime.total_seconds())
+    with app.app_context():
+        for token in tokens:
+            try:
+                expected = serializer.loads(token, max_age=max_age)
+            except (BadData, UnicodeEncodeError):
+                expected = None
+            assert codec.loads(token, max_age) == expected, token
+
+
+def test_codec_verifies_with_every_key_and_signs_with_the_newest(
+    app: Vial, frozen_time: float
+) -> None:
+    from itsdangerous import URLSafeTimedSerializer
+
+    app.config["SECRET_KEY_FALLBACKS"] = ["oldest", "older"]
+    codec, serializer = codec_and_serializer(app)
+
+    def signed_with(key: str) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(
+            key,
+            salt="cookie-session",
+            serializer=serializer.serializer,
+            signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+        )
+
+    with app.app_context():
+        for key in ("oldest", "older", app.secret_key):
+            assert codec.loads(signed_with(key).dumps({"k": key}), None) == {"k": key}
+        assert codec.dumps({"k": 1}) == serializer.dumps({"k": 1})
+        assert codec.dumps({"k": 1}) == signed_with(app.secret_key).dumps({"k": 1})
+        assert codec.loads(signed_with("stranger").dumps({"k": 1}), None) is None
+
+
+def test_may_compress_is_false_only_when_zlib_cannot_win() -> None:
+    """Whenever the codec skips zlib, zlib would not have shortened the payload."""
+    import random
+    import zlib
+
+    from vial._signing import may_compress
+
+    rng = random.Random(1)
+    skipped = 0
+    for _ in range(1200):
+        alphabet = rng.sample(range(256), rng.choice((2, 3, 4, 6, 10, 20, 40, 96)))
+        data = bytearray(rng.choices(alphabet, k=2))
+        seen: set[bytes] = set()
+        # A random walk that avoids repeating a 3-byte sequence: the hard case.
+        for _ in range(rng.randint(0, 140)):
+            choices = [c for c in alphabet if bytes((data[-2], data[-1], c)) not in seen]
+            if not choices:
+                break
+            seen.add(bytes((data[-2], data[-1], choices[0])))
+            data.append(rng.choice(choices))
+            seen.add(bytes(data[-3:]))
+        payload = bytes(data)
+        if not may_compress(payload):
+            skipped += 1
+            assert len(zlib.compress(payload)) >= len(payload) - 1, payload
+    assert skipped > 200
+    for n in range(12):
+        assert not may_compress(b"a" * n)
+    assert may_compress(b"a" * 12)
+    assert not may_compress(b'{"count":1}')
+    assert not may_compress(b'{"_permanent":true,"user_id":42}')
+
+
+def test_session_cookies_are_interchangeable_with_flask(
+    app: Vial, client: VialClient, frozen_time: float
+) -> None:
+    """Flask reads vial's session cookie and vial reads Flask's: the same bytes, both ways."""
+    import flask
+
+    values: dict[str, Any] = {
+        "user_id": 42,
+        "when": datetime(2024, 5, 17, 12, 30, 5, tzinfo=UTC),
+        "pair": (1, "two"),
+        "notes": ["text " * 30],
+    }
+    flask_app = flask.Flask("interop")
+    flask_app.secret_key = app.secret_key
+
+    @flask_app.route("/store")
+    def flask_store() -> str:
+        flask.session.update(values)
+        return ""
+
+    @flask_app.route("/load")
+    def flask_load() -> str:
+        return "same" if dict(flask.session) == values else repr(dict(flask.session))
+
+    @app.route("/store")
+    def store() -> str:
+        session.update(values)
+        return ""
+
+    @app.route("/load")
+    def load() -> str:
+        return "same" if dict(session) == values else repr(dict(session))
+
+    flask_client = flask_app.test_client()
+    flask_client.get("/store")
+    flask_cookie = flask_client.get_cookie("session")
+    client.get("/store")
+    vial_cookie = client.get_cookie("session")
+    assert flask_cookie is not None
+    assert vial_cookie is not None
+    assert vial_cookie.value == flask_cookie.value
+
+    client.set_cookie("session", flask_cookie.value)
+    assert client.get("/load").text == "same"
+    flask_client = flask_app.test_client()
+    flask_client.set_cookie("session", vial_cookie.value)
+    assert flask_client.get("/load").text == "same"
+
+
+def test_overridden_signing_serializer_is_used(app: Vial, client: VialClient) -> None:
+    from itsdangerous import URLSafeTimedSerializer
+
+    used: list[str] = []
+
+    class Custom(SecureCookieSessionInterface):
+        def get_signing_serializer(self, app: Vial) -> URLSafeTimedSerializer | None:
+            used.append("yes")
+            return URLSafeTimedSerializer("custom key", salt="custom")
+
+    app.session_interface = Custom()
+
+    @app.route("/set")
+    def set_value() -> str:
+        session["value"] = "set"
+        return ""
+
+    @app.route("/get")
+    def get_value() -> str:
+        return str(session.get("value"))
+
+    client.get("/set")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert URLSafeTimedSerializer("custom key", salt="custom").loads(cookie.value) == {
+        "value": "set"
+    }
+    assert client.get("/get").text == "set"
+    assert used
+
+
+def test_serializer_writing_bytes_is_left_to_itsdangerous(app: Vial) -> None:
+    """A serializer whose ``dumps`` returns bytes gets itsdangerous' own handling."""
+    import pickle
+
+    class Pickled(SecureCookieSessionInterface):
+        serializer = pickle
+
+    interface = Pickled()
+    codec = interface._signing_codec(app)
+    assert codec is not None
+    assert type(codec).__name__ == "_SerializerCodec"

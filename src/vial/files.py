@@ -24,7 +24,7 @@ from werkzeug.security import safe_join
 from werkzeug.utils import get_content_type
 from werkzeug.wsgi import FileWrapper, wrap_file
 
-from .globals import current_app, request
+from .ctx import _cv_ctx
 
 if t.TYPE_CHECKING:
     from .app import Vial
@@ -38,6 +38,18 @@ _types_by_suffix: dict[str, str] = {}
 
 
 _dates_by_mtime: dict[float, str] = {}
+#: ``(tag, quoted tag)`` by ``(path, mtime, size)``: the default ETag of a file.
+_etags: dict[tuple[str, float, int], tuple[str, str]] = {}
+#: ``safe_join(directory, path)`` and the folders between the two to check for
+#: symlinks, by ``(directory, path)``; None for a path that leaves ``directory``.
+_joined_paths: dict[tuple[str, str], tuple[str, tuple[str, ...]] | None] = {}
+
+
+def _remember(cache: dict[t.Any, t.Any], key: t.Any, value: t.Any) -> None:
+    """Store in one of the module's caches, emptying it first when it is full."""
+    if len(cache) >= 1024:
+        cache.clear()
+    cache[key] = value
 
 
 def _modified_date(mtime: float) -> str:
@@ -79,8 +91,9 @@ def send_file(
     object. ``max_age`` (seconds, or a function of the path) sets
     ``Cache-Control``; by default ``app.get_send_file_max_age`` decides.
     """
-    app: Vial = current_app._get_current_object()
-    req: Request = request._get_current_object()
+    ctx = _cv_ctx.get()
+    app: Vial = ctx.app
+    req: Request = ctx.request
     if max_age is None:
         max_age = app.get_send_file_max_age
     if (
@@ -123,11 +136,18 @@ def _send_path(
 ) -> Response:
     size = st.st_size
     mtime = st.st_mtime
-    tag = None
+    tag = quoted = None
     if isinstance(etag, str):
         tag = etag
+        quoted = quote_etag(tag)
     elif etag:
-        tag = f"{mtime}-{size}-{adler32(path.encode()) & 0xFFFFFFFF}"
+        key = (path, mtime, size)
+        tags = _etags.get(key)
+        if tags is None:
+            tag = f"{mtime}-{size}-{adler32(path.encode()) & 0xFFFFFFFF}"
+            tags = (tag, quote_etag(tag))
+            _remember(_etags, key, tags)
+        tag, quoted = tags
     if callable(max_age):
         max_age = max_age(path)
     modified = _modified_date(mtime) if last_modified is None else http_date(last_modified)
@@ -139,8 +159,8 @@ def _send_path(
         policy = f"public, max-age={max_age}" if max_age > 0 else f"no-cache, max-age={max_age}"
         headers.append(("Cache-Control", policy))
         headers.append(("Expires", http_date(int(time.time() + max_age))))
-    if tag is not None:
-        headers.append(("ETag", quote_etag(tag)))
+    if quoted is not None:
+        headers.append(("ETag", quoted))
     response_class = app.response_class
     if conditional and req.method in ("GET", "HEAD"):
         status = _precondition_status(req, tag, modified)
@@ -200,30 +220,39 @@ def send_from_directory(
     ``..``, absolute paths, backslashes on Windows, NUL bytes and symlinks that
     lead out of ``directory`` all give 404.
     """
+    ctx = _cv_ctx.get()
+    app: Vial = ctx.app
     directory = os.fspath(directory)
     if not os.path.isabs(directory):
-        directory = os.path.join(current_app.root_path, directory)
+        directory = os.path.join(app.root_path, directory)
     relative = os.fspath(path)
-    joined = safe_join(directory, relative) if "\x00" not in relative else None
-    if joined is None:
+    key = (directory, relative)
+    if key in _joined_paths:
+        found = _joined_paths[key]
+    else:
+        found = _join_inside(directory, relative)
+        if len(relative) <= 256:
+            _remember(_joined_paths, key, found)
+    if found is None:
         raise NotFound()
-    st = _stat_inside(directory, joined)
+    joined, folders = found
+    st = _stat_inside(directory, joined, folders)
     if st is None:
         raise NotFound()
+    req: Request = ctx.request
     if (
         kwargs.get("as_attachment")
         or kwargs.get("download_name") is not None
-        or current_app.config["USE_X_SENDFILE"]
-        or request._header("range") is not None
+        or app.config["USE_X_SENDFILE"]
+        or req._header("range") is not None
     ):
         return send_file(joined, **kwargs)
-    app: Vial = current_app._get_current_object()
     max_age = kwargs.get("max_age")
     if max_age is None:
         max_age = app.get_send_file_max_age
     return _send_path(
         app,
-        request._get_current_object(),
+        req,
         joined,
         st,
         kwargs.get("mimetype"),
@@ -234,16 +263,32 @@ def send_from_directory(
     )
 
 
-def _stat_inside(directory: str, joined: str) -> os.stat_result | None:
+def _join_inside(directory: str, relative: str) -> tuple[str, tuple[str, ...]] | None:
+    """``safe_join(directory, relative)`` and the folders from the file's own up to
+    ``directory`` (excluded); None when the path leaves ``directory``."""
+    joined = safe_join(directory, relative) if "\x00" not in relative else None
+    if joined is None:
+        return None
+    folders = []
+    parent = os.path.dirname(joined)
+    while len(parent) > len(directory):
+        folders.append(parent)
+        parent = os.path.dirname(parent)
+    return joined, tuple(folders)
+
+
+def _stat_inside(directory: str, joined: str, folders: tuple[str, ...]) -> os.stat_result | None:
     """Stat the regular file ``joined``; None if missing or if a symlink leads out of
-    ``directory``. Costs one ``lstat`` per path component below ``directory``."""
+    ``directory``. Costs one ``lstat`` per path component below ``directory``
+    (``folders`` are those between the file and ``directory``)."""
     try:
         st = os.lstat(joined)
         linked = stat_module.S_ISLNK(st.st_mode)
-        parent = os.path.dirname(joined)
-        while not linked and len(parent) > len(directory):
-            linked = os.path.islink(parent)
-            parent = os.path.dirname(parent)
+        if not linked:
+            for folder in folders:
+                if os.path.islink(folder):
+                    linked = True
+                    break
         if linked:
             real_dir = os.path.realpath(directory)
             real = os.path.realpath(joined)

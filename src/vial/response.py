@@ -8,6 +8,7 @@ created only when ``response.headers`` is used.
 from __future__ import annotations
 
 import json as _json
+import re
 import typing as t
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
@@ -15,6 +16,8 @@ from datetime import datetime, timedelta
 from werkzeug import http
 from werkzeug.datastructures import Headers, HeaderSet, ResponseCacheControl
 from werkzeug.utils import get_content_type
+
+from .ctx import _cv_ctx
 
 __all__ = ["Response"]
 
@@ -94,6 +97,39 @@ def _header_set_property(name: str, doc: str) -> t.Any:
     return property(fget, fset, doc=doc)
 
 
+# Cookie values Werkzeug's ``dump_cookie`` writes as they are, without quotes.
+_plain_cookie = re.compile(r"[\w!#$%&'()*+\-./:<=>?@\[\]^`{|}~]*", re.ASCII).fullmatch
+#: The ``; Path=/; HttpOnly`` ... tail of ``Set-Cookie`` by cookie options.
+_cookie_attributes: dict[tuple[t.Any, ...], str] = {}
+
+
+def _format_cookie_attributes(
+    path: str | None,
+    domain: str | None,
+    secure: bool,
+    httponly: bool,
+    samesite: str | None,
+    partitioned: bool,
+) -> str:
+    """The attributes ``dump_cookie`` writes after ``name=value`` when no expiry is set."""
+    # Formatted by Werkzeug itself, so the fast path writes the same header.
+    header = http.dump_cookie(
+        "c",
+        path=path,
+        domain=domain,
+        secure=secure,
+        httponly=httponly,
+        samesite=samesite,
+        partitioned=partitioned,
+        max_size=0,
+    )
+    attributes = header[2:]
+    if len(_cookie_attributes) >= 64:
+        _cookie_attributes.clear()
+    _cookie_attributes[(path, domain, secure, httponly, samesite, partitioned)] = attributes
+    return attributes
+
+
 class Response:
     """An HTTP response.
 
@@ -125,8 +161,6 @@ class Response:
     @property
     def max_cookie_size(self) -> int:
         """The largest ``Set-Cookie`` value before a warning: ``MAX_COOKIE_SIZE`` (0 disables)."""
-        from .ctx import _cv_ctx
-
         try:
             return int(_cv_ctx.get().app.config["MAX_COOKIE_SIZE"])
         except RuntimeError:
@@ -355,6 +389,27 @@ class Response:
         ``max_age`` is seconds or a timedelta; ``expires`` a datetime or a
         timestamp; ``samesite`` is ``'Strict'``, ``'Lax'`` or ``'None'``.
         """
+        if (
+            max_age is None
+            and expires is None
+            # 1 and True compare equal as keys below, but Werkzeug writes "Secure=1".
+            and type(secure) is bool
+            and type(httponly) is bool
+            and type(partitioned) is bool
+            and key.isascii()
+            and _plain_cookie(value)
+        ):
+            # No expiry and a value that needs no quoting: only the attributes need
+            # formatting, and they are the same from one response to the next.
+            options = (path, domain, secure, httponly, samesite, partitioned)
+            attributes = _cookie_attributes.get(options)
+            if attributes is None:
+                attributes = _format_cookie_attributes(*options)
+            header = f"{key}={value}{attributes}"
+            max_size = self.max_cookie_size
+            if not max_size or len(header) <= max_size:
+                self._headers_list.append(("Set-Cookie", header))
+                return
         self._headers_list.append(
             (
                 "Set-Cookie",

@@ -17,6 +17,8 @@ from collections import defaultdict
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from ._lazy import lazy
+from .globals import current_app
+from .helpers import send_from_directory
 
 if t.TYPE_CHECKING:
     import click
@@ -218,8 +220,6 @@ class Scaffold:
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """The ``max_age`` for a static file; ``SEND_FILE_MAX_AGE_DEFAULT`` by default."""
-        from .globals import current_app
-
         value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
         if value is None:
             return None
@@ -231,8 +231,6 @@ class Scaffold:
         """The view function for the ``static`` endpoint."""
         if not self.has_static_folder:
             raise RuntimeError("'static_folder' must be set to serve static_files.")
-        from .helpers import send_from_directory
-
         max_age = self.get_send_file_max_age(filename)
         return send_from_directory(t.cast(str, self.static_folder), filename, max_age=max_age)
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
+from ._signing import SigningCodec
 from .json.tag import TaggedJSONSerializer
 
 if t.TYPE_CHECKING:
@@ -372,27 +373,71 @@ class SecureCookieSessionInterface(SessionInterface):
         self._cache = (key, serializer)
         return serializer
 
+    def _signing_codec(self, app: Vial) -> _Codec | None:
+        """What signs and verifies the cookie for ``app``'s configuration; None without a key.
+
+        The codec writes the same tokens as :meth:`get_signing_serializer`'s
+        serializer, built once per configuration. A subclass that overrides
+        :meth:`get_signing_serializer` gets its serializer used as it is.
+        """
+        if type(self).get_signing_serializer is not _default_get_signing_serializer:
+            serializer = self.get_signing_serializer(app)
+            return None if serializer is None else _SerializerCodec(serializer)
+        secret_key = app.secret_key
+        if not secret_key:
+            return None
+        fallbacks = app.config["SECRET_KEY_FALLBACKS"]
+        key = (
+            secret_key,
+            tuple(fallbacks) if fallbacks else (),
+            self.salt,
+            self.serializer,
+            self.key_derivation,
+            self.digest_method,
+        )
+        codec = _codecs.get(key)
+        if codec is None:
+            codec = self._make_codec(app, key)
+            if len(_codecs) >= 16:
+                _codecs.clear()
+            _codecs[key] = codec
+        return codec
+
+    def _make_codec(self, app: Vial, key: tuple[t.Any, ...]) -> _Codec:
+        # The codec needs a serializer that writes text and a hash it can key an
+        # HMAC with: true of the defaults; anything else is left to itsdangerous.
+        if isinstance(self.serializer.dumps({}), str):
+            try:
+                return SigningCodec(
+                    [*key[1], key[0]],
+                    self.salt,
+                    self.serializer,
+                    self.key_derivation,
+                    self.digest_method,
+                )
+            except ValueError:
+                pass
+        serializer = self.get_signing_serializer(app)
+        return _SerializerCodec(t.cast(URLSafeTimedSerializer, serializer))
+
     def open_session(self, app: Vial, request: Request) -> SecureCookieSession | None:
         """Load the session from the cookie; an empty session when the cookie is
         missing, invalid or expired, ``None`` without a secret key."""
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
+        codec = self._signing_codec(app)
+        if codec is None:
             return None
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
-        max_age = int(app.permanent_session_lifetime.total_seconds())
-        try:
-            data = serializer.loads(value, max_age=max_age)
-        except BadData:
-            return self.session_class()
+        data = codec.loads(value, int(app.permanent_session_lifetime.total_seconds()))
         if not isinstance(data, dict):
             return self.session_class()
         return self.session_class(data)
 
     def save_session(self, app: Vial, session: SessionMixin, response: Response) -> None:
         """Set, refresh or delete the session cookie on ``response``."""
-        if session.accessed:
+        accessed = session.accessed
+        if accessed:
             _vary_on_cookie(response)
 
         if not session:
@@ -406,16 +451,17 @@ class SecureCookieSessionInterface(SessionInterface):
         if not self.should_set_cookie(app, session):
             return
 
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
+        codec = self._signing_codec(app)
+        if codec is None:
             raise RuntimeError(_NO_SECRET_KEY)
         response.set_cookie(
             self.get_cookie_name(app),
-            serializer.dumps(dict(session)),
+            codec.dumps(dict(session)),
             expires=self.get_expiration_time(app, session),
             **self._cookie_options(app),
         )
-        _vary_on_cookie(response)
+        if not accessed:
+            _vary_on_cookie(response)
 
     def _cookie_options(self, app: Vial) -> dict[str, t.Any]:
         """The cookie attributes shared by setting and deleting the session cookie."""
@@ -427,3 +473,32 @@ class SecureCookieSessionInterface(SessionInterface):
             "samesite": self.get_cookie_samesite(app),
             "partitioned": self.get_cookie_partitioned(app),
         }
+
+
+_default_get_signing_serializer = SecureCookieSessionInterface.get_signing_serializer
+#: Codecs by configuration: (secret key, fallbacks, salt, serializer, derivation, digest).
+_codecs: dict[tuple[t.Any, ...], _Codec] = {}
+
+
+class _Codec(t.Protocol):
+    def dumps(self, data: t.Any) -> str: ...
+
+    def loads(self, token: str, max_age: int | None) -> t.Any: ...
+
+
+class _SerializerCodec:
+    """The codec interface over an itsdangerous serializer."""
+
+    __slots__ = ("serializer",)
+
+    def __init__(self, serializer: URLSafeTimedSerializer) -> None:
+        self.serializer = serializer
+
+    def dumps(self, data: t.Any) -> str:
+        return self.serializer.dumps(data)
+
+    def loads(self, token: str, max_age: int | None) -> t.Any:
+        try:
+            return self.serializer.loads(token, max_age=max_age)
+        except BadData:
+            return None
