@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any
 
@@ -949,6 +950,19 @@ def test_rules_added_after_matching_are_found() -> None:
     assert endpoint_of(urls, "/a/1", "POST") == "a"
     urls.add(Rule("/a/", endpoint="a", defaults={"n": 5}))
     assert redirect_of(urls, "/a/5") == "/a/"
+
+
+def test_copied_map_matches_its_own_rules() -> None:
+    urls = Map([Rule("/a/<int:n>", endpoint="a")])
+    assert endpoint_of(urls, "/a/1") == "a"
+    twin = copy.deepcopy(urls)
+    found = twin.match("/a/1", "GET")
+    assert found is not None
+    assert found[0] is next(twin.iter_rules("a"))
+    assert found[0] is not next(urls.iter_rules("a"))
+    twin.add(Rule("/b/<int:n>", endpoint="b"))
+    assert endpoint_of(twin, "/b/1") == "b"
+    assert urls.match("/b/1", "GET") is None
 
 
 def test_dynamic_domain_values_reach_compiled_search() -> None:

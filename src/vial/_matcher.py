@@ -81,11 +81,10 @@ class _Table:
     ``(rule, view_args)`` or ``None``, and raises :class:`_SlashRequired`,
     :class:`_WrongMethod` or :class:`_Unfinished`. ``arity`` is the number of
     values the domain pattern captures; ``source`` the generated code, for
-    reading when debugging. :meth:`entry` compiles more: the whole of
-    ``Map.match`` for the table of the default domain.
+    reading when debugging.
     """
 
-    __slots__ = ("arity", "entry_names", "match", "root", "sources", "static")
+    __slots__ = ("arity", "match", "root", "sources", "static")
 
     def __init__(self, arity: int = 0) -> None:
         self.root = _Node()
@@ -93,16 +92,17 @@ class _Table:
         self.arity = arity
         self.sources: list[str] = []
         self.match: Callable[..., _Match | None] = self._compile_and_match
-        self.entry_names: dict[str, Any] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # The compiled code refers to this table's trie: a copy compiles its own.
         return {"root": self.root, "static": self.static, "arity": self.arity}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["arity"])  # type: ignore[misc]
         self.root = state["root"]
         self.static = state["static"]
+        self.arity = state["arity"]
+        self.sources = []
+        self.match = self._compile_and_match
 
     @property
     def source(self) -> str:
@@ -140,22 +140,6 @@ class _Table:
     def changed(self) -> None:
         """Recompile at the next match (a rule was added)."""
         self.match = self._compile_and_match
-
-    def entry(self, names: dict[str, Any]) -> Callable[..., _Match | None]:
-        """Compile ``Map.match`` for this table, ``match(path, method, domain, query_string)``.
-
-        It does what ``Map.match`` does for ``domain=None``: the static dict, the
-        search, and the errors turned into redirects and 405s. ``names`` gives
-        what it calls on the map: ``_general`` (``Map.match`` itself, for other
-        domains and unrooted paths), ``_finish`` (``Map._finish``), ``_domain``
-        (the default domain) and ``_redirect`` (the ``RequestRedirect`` class),
-        ``_location`` (path and query string to a redirect target).
-        """
-        with _COMPILING:
-            self.entry_names = names
-            self.match = _compile(self)
-            entry: Callable[..., _Match | None] = self.match.__globals__["_entry"]
-        return entry
 
     def _compile_and_match(self, path: str, method: str, *values: str) -> _Match | None:
         with _COMPILING:
@@ -321,8 +305,6 @@ class _Compiler:
         self.namespace = namespace
         self.functions: list[_Function] = []
         self._names: dict[int, str] = {}
-        # The dispatch dict of each node (by id): the entry and the top share them.
-        self._targets: dict[int, dict[str, Callable[..., Any]]] = {}
 
     def const(self, value: Any, prefix: str) -> str:
         """A global name in the generated module for ``value`` (one per object)."""
@@ -394,11 +376,9 @@ class _Compiler:
         segment = f"s{d}"
         fn.emit(indent, f"{segment} = segs[{d}]")
         if len(node.static) >= _DISPATCH_MIN:
-            targets = self._targets.get(id(node))
-            if targets is None:
-                targets = self._targets[id(node)] = {}
-                for literal, child in node.static.items():
-                    targets[literal] = _Deferred(self, targets, literal, child, d + 1, values)
+            targets: dict[str, Callable[..., Any]] = {}
+            for literal, child in node.static.items():
+                targets[literal] = _Deferred(self, targets, literal, child, d + 1, values)
             fn.emit(indent, f"f = {self.const(targets, 'children')}.get({segment})")
             fn.emit(indent, "if f is not None:")
             arguments = ", ".join(["segs", "n", "method", *values])
@@ -546,42 +526,6 @@ class _Compiler:
             items.append(f"**{self.const(rule._defaults, 'defaults')}")
         return "{" + ", ".join(items) + "}", False
 
-    def entry(self, root: _Node) -> _Function:
-        """``Map.match`` for the default domain: no call between it and the search."""
-        fn = _Function("_entry", ["path", "method", "domain=None", "query_string=''"])
-        self.functions.append(fn)
-        general = "return _general(path, method, domain, query_string)"
-        fn.emit(1, "if domain is not None:")
-        fn.emit(2, general)
-        fn.emit(1, "rules = _static.get(path)")
-        fn.emit(1, "if rules is not None:")
-        fn.emit(2, "for rule in rules:")
-        fn.emit(3, "if method in rule._accept:")
-        fn.emit(4, "if rule._fast:")
-        fn.emit(5, "defaults = rule._defaults")
-        fn.emit(5, "return rule, (dict(defaults) if defaults else {})")
-        fn.emit(4, "break")
-        fn.emit(1, "segs = path.split('/')")
-        fn.emit(1, "n = len(segs)")
-        fn.emit(1, "if n == 1 or segs[0]:")
-        fn.emit(2, general)
-        fn.emit(1, "wrong = False")
-        fn.emit(1, "try:")
-        if root.static or root.dynamic:
-            self.children(fn, root, 1, [], 2)
-        else:
-            fn.emit(2, "pass")
-        fn.emit(1, "except _SlashRequired:")
-        fn.emit(2, "raise _redirect(_location(path + '/', query_string)) from None")
-        fn.emit(1, "except _Unfinished as e:")
-        fn.emit(2, "found, wrong = e.found, False")
-        fn.emit(1, "else:")
-        fn.emit(2, "if not wrong and '//' not in path:")
-        fn.emit(3, "return None  # a 404 with no slashes to merge")
-        fn.emit(2, "found = None")
-        fn.emit(1, "return _finish(found, wrong, path, method, _domain, query_string)")
-        return fn
-
     def top(self) -> _Function:
         """The entry point: split the path, then search from the root."""
         table = self.table
@@ -652,10 +596,6 @@ def _compile(table: _Table) -> Callable[..., _Match | None]:
     table.sources = []
     compiler = _Compiler(table, namespace)
     compiler.top()
-    if table.entry_names is not None:
-        namespace.update(table.entry_names)
-        namespace["_static"] = table.static
-        compiler.entry(table.root)
     compiler.build()
     found: Callable[..., _Match | None] = namespace["_match"]
     return found

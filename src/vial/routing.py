@@ -383,13 +383,6 @@ class Map:
         self._default_table = (
             None if self._dynamic_domains else self._static_domains.get(self._default_domain)
         )
-        # Drop the compiled ``match`` (see there): the next call compiles a new one.
-        self.__dict__.pop("match", None)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("match", None)  # compiled for this map's tables, not a copy's
-        return state
 
     def add(self, rule: Rule) -> None:
         """Add a rule; raises ``ValueError`` for an unknown converter or bad arguments."""
@@ -412,7 +405,6 @@ class Map:
         # The compiled searches treat rules that redirect apart, and that may have changed.
         for table in self._tables():
             table.changed()
-        self._find_default_table()
 
     def _tables(self) -> Iterator[_Table]:
         yield from self._static_domains.values()
@@ -469,22 +461,8 @@ class Map:
             if table is None:
                 domain = self._default_domain
             else:
-                if "match" not in self.__dict__ and type(self).match is Map.match:
-                    # The usual case: one table for the default domain. Compile this
-                    # method for it, and keep it on the instance, where later calls
-                    # find it first: a request then costs one call less.
-                    compiled = table.entry(
-                        {
-                            "_general": Map.match.__get__(self),
-                            "_finish": self._finish,
-                            "_domain": self._default_domain,
-                            "_redirect": RequestRedirect,
-                            "_location": _location,
-                        }
-                    )
-                    self.match = compiled  # type: ignore[method-assign]
-                    return compiled(path, method, None, query_string)
-                # Static paths are a dict lookup, others one call into the compiled search.
+                # The usual case, inlined: static paths are a dict lookup, other paths
+                # one call into the compiled search of the only table.
                 rules = table.static.get(path)
                 if rules is not None:
                     for rule in rules:
