@@ -341,13 +341,13 @@ class SecureCookieSessionInterface(SessionInterface):
 
     _cache: tuple[tuple[t.Any, ...], URLSafeTimedSerializer] | None = None
 
-    def get_signing_serializer(self, app: Vial) -> URLSafeTimedSerializer | None:
-        """The serializer that signs and verifies cookies, or ``None`` without a secret key."""
+    def _signing_config(self, app: Vial) -> tuple[t.Any, ...] | None:
+        """What the signing depends on: key, fallbacks, salt, serializer, derivation, digest."""
         secret_key = app.secret_key
         if not secret_key:
             return None
         fallbacks = app.config["SECRET_KEY_FALLBACKS"]
-        key = (
+        return (
             secret_key,
             tuple(fallbacks) if fallbacks else (),
             self.salt,
@@ -355,13 +355,19 @@ class SecureCookieSessionInterface(SessionInterface):
             self.key_derivation,
             self.digest_method,
         )
+
+    def get_signing_serializer(self, app: Vial) -> URLSafeTimedSerializer | None:
+        """The serializer that signs and verifies cookies, or ``None`` without a secret key."""
+        key = self._signing_config(app)
+        if key is None:
+            return None
         # Built once per configuration rather than twice per request.
         cached = self._cache
         if cached is not None and cached[0] == key:
             return cached[1]
         # itsdangerous signs with the last key and verifies with all of them.
         serializer = URLSafeTimedSerializer(
-            [*key[1], secret_key],
+            [*key[1], key[0]],
             salt=self.salt,
             serializer=self.serializer,
             signer=_KeyCachingSigner,
@@ -383,18 +389,9 @@ class SecureCookieSessionInterface(SessionInterface):
         if type(self).get_signing_serializer is not _default_get_signing_serializer:
             serializer = self.get_signing_serializer(app)
             return None if serializer is None else _SerializerCodec(serializer)
-        secret_key = app.secret_key
-        if not secret_key:
+        key = self._signing_config(app)
+        if key is None:
             return None
-        fallbacks = app.config["SECRET_KEY_FALLBACKS"]
-        key = (
-            secret_key,
-            tuple(fallbacks) if fallbacks else (),
-            self.salt,
-            self.serializer,
-            self.key_derivation,
-            self.digest_method,
-        )
         codec = _codecs.get(key)
         if codec is None:
             codec = self._make_codec(app, key)
