@@ -1,0 +1,79 @@
+"""Decoding urlencoded data: vial's parser agrees with the standard library's."""
+
+from __future__ import annotations
+
+import random
+from urllib.parse import parse_qsl
+
+import pytest
+from werkzeug.exceptions import BadRequestKeyError, RequestEntityTooLarge
+
+from vial._urlencoded import parse_query, parse_urlencoded
+
+# Separators, escapes (valid, truncated, invalid, of separators and controls),
+# the bytes the decoder marks separators with, backslashes and non-ASCII text.
+_PIECES = [
+    "a", "b", "key", "x y", "=", "&", "+", "%", "%2", "%20", "%26", "%3D", "%2B", "%25",
+    "%zz", "%C3%A9", "%E2%82%AC", "%ff", "%00", "%01", "\x00", "\x01", "\\", "\\x41",
+    "%5C", "é", "€", "1", "",
+]  # fmt: skip
+
+
+def _expected(data: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for key, value in parse_qsl(data, keep_blank_values=True, errors="replace"):
+        found.setdefault(key, []).append(value)
+    return found
+
+
+def _samples(count: int) -> list[str]:
+    rng = random.Random(20261125)
+    return ["".join(rng.choices(_PIECES, k=rng.randint(0, 12))) for _ in range(count)]
+
+
+def test_agrees_with_parse_qsl() -> None:
+    for data in _samples(5000):
+        expected = _expected(data)
+        assert parse_urlencoded(data).to_dict(flat=False) == expected, data
+        assert parse_urlencoded(data.encode()).to_dict(flat=False) == expected, data
+        # A WSGI server hands the query over as Latin-1 text of its bytes.
+        wsgi_text = data.encode().decode("latin-1")
+        assert parse_query(wsgi_text).to_dict(flat=False) == expected, data
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("a=1&a=2&b", {"a": ["1", "2"], "b": [""]}),
+        ("a=b=c", {"a": ["b=c"]}),
+        ("a%3Db=c%26d", {"a=b": ["c&d"]}),
+        ("&&a=1&", {"a": ["1"]}),
+        ("=x", {"": ["x"]}),
+        ("q=100%25+sure%3F", {"q": ["100% sure?"]}),
+        ("bad=%zz%f", {"bad": ["%zz%f"]}),
+        ("name=S%C3%A3o+Paulo", {"name": ["São Paulo"]}),
+        ("invalid=%ff", {"invalid": ["\ufffd"]}),
+        ("", {}),
+    ],
+)
+def test_examples(data: str, expected: dict[str, list[str]]) -> None:
+    assert parse_urlencoded(data.encode()).to_dict(flat=False) == expected
+
+
+def test_lookup() -> None:
+    params = parse_urlencoded(b"page=2&page=3&size=x")
+    assert params["page"] == "2"
+    assert params.getlist("page") == ["2", "3"]
+    assert params.get("page", type=int) == 2
+    assert params.get("size", 10, type=int) == 10
+    assert params.get("missing", "d") == "d"
+    with pytest.raises(BadRequestKeyError):
+        params["missing"]
+    with pytest.raises(TypeError):
+        params["page"] = "4"  # type: ignore[index]
+
+
+def test_too_many_parts() -> None:
+    assert len(parse_urlencoded(b"a=1&b=2&c=3", max_parts=3)) == 3
+    with pytest.raises(RequestEntityTooLarge):
+        parse_urlencoded(b"a=1&b=2&c=3&d=4", max_parts=3)
