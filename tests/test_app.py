@@ -5,10 +5,14 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import typing as t
+import warnings
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
+from werkzeug.routing import RequestRedirect
 
 from vial import (
     Response,
@@ -22,6 +26,8 @@ from vial import (
     request,
     url_for,
 )
+from vial.debughelpers import FormDataRoutingRedirect
+from vial.request import Request
 from vial.testing import VialClient
 
 
@@ -233,6 +239,65 @@ def test_strict_slashes_redirect(app: Vial, client: VialClient) -> None:
     assert rv.headers["Location"] == "http://localhost/folder/?x=1"
 
 
+def _user_form_app(app: Vial) -> None:
+    @app.route("/user/", methods=["GET", "POST"])
+    def user() -> str:
+        return request.form.get("status", "shown")
+
+
+def test_form_post_losing_its_body_is_explained_in_debug_mode(
+    app: Vial, client: VialClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _user_form_app(app)
+    app.debug = True
+    # The default 308 keeps the body: no error.
+    rv = client.post("/user", data={"status": "kept"})
+    assert rv.status_code == 308
+    monkeypatch.setattr(RequestRedirect, "code", 301)
+    with pytest.raises(FormDataRoutingRedirect) as info:
+        client.post("/user", data={"status": "lost"})
+    message = str(info.value)
+    assert "canonical URL 'http://localhost/user/'" in message
+    assert "trailing slash" in message
+    assert client.get("/user").status_code == 301
+
+
+def test_form_post_redirect_without_debug_is_a_plain_redirect(
+    app: Vial, client: VialClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _user_form_app(app)
+    rv = client.post("/user", data={"status": "x"})
+    assert rv.status_code == 308
+    monkeypatch.setattr(RequestRedirect, "code", 301)
+    rv = client.post("/user", data={"status": "x"})
+    assert rv.status_code == 301
+    assert rv.headers["Location"] == "http://localhost/user/"
+
+
+@pytest.mark.parametrize("use_asgi", [False, True])
+def test_raise_routing_exception_can_be_overridden(use_asgi: bool) -> None:
+    seen: list[str] = []
+
+    class RecordingVial(Vial):
+        def raise_routing_exception(self, request: Request) -> t.NoReturn:
+            seen.append(type(request.routing_exception).__name__)
+            abort(410)
+
+    app = RecordingVial("recording_app")
+    app.config["TESTING"] = True
+    app.add_url_rule("/folder/", "folder", lambda: "folder")
+    client = app.test_client(use_asgi=use_asgi)
+    assert client.get("/missing").status_code == 410
+    assert client.post("/folder/").status_code == 410
+    assert client.get("/folder").status_code == 410
+    assert client.get("/folder/").text == "folder"
+    assert seen == ["NotFound", "MethodNotAllowed", "RequestRedirect"]
+    with app.test_request_context("/missing"):
+        with pytest.raises(HTTPException) as info:
+            app.dispatch_request()
+        assert info.value.code == 410
+
+
 def test_abort_and_error_handlers(app: Vial, client: VialClient) -> None:
     @app.route("/forbidden")
     def forbidden() -> str:
@@ -260,6 +325,62 @@ def test_default_404_page(app: Vial, client: VialClient) -> None:
     assert rv.status_code == 404
     assert b"Not Found" in rv.data
     assert rv.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [("\x8a", 400), ("a..example.com", 400), ("x" * 64 + ".com", 400), ("bücher.de", 404)],
+)
+def test_unroutable_host_is_a_bad_request(
+    app: Vial, client: VialClient, host: str, status: int
+) -> None:
+    app.add_url_rule("/", "index", lambda: "index")
+    overrides = {"HTTP_HOST": host}
+    assert client.get("/missing", environ_overrides=overrides).status_code == status
+    assert client.get("/", environ_overrides=overrides).text == "index"
+
+
+def test_unroutable_host_in_a_request_context(app: Vial) -> None:
+    environ = app.test_request_context().request.environ
+    environ["HTTP_HOST"] = "\x8a"
+    with app.request_context(environ):
+        assert app.full_dispatch_request().status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("subdomain_matching", "server_name", "warns", "text"),
+    [
+        (True, "example.test", True, "<invalid>"),
+        (False, "example.test", False, "default"),
+        (True, None, False, "default"),
+    ],
+)
+def test_server_name_mismatch_warns(
+    app: Vial, subdomain_matching: bool, server_name: str | None, warns: bool, text: str
+) -> None:
+    app.subdomain_matching = subdomain_matching
+    app.config["SERVER_NAME"] = server_name
+    app.add_url_rule("/", "index", lambda name: name, defaults={"name": "default"})
+    app.add_url_rule("/", "sub", lambda name: name, subdomain="<name>")
+    client = app.test_client()
+    assert client.get("/", base_url="http://abc.example.test").text == (
+        "abc" if subdomain_matching and server_name else "default"
+    )
+    expected = pytest.warns(UserWarning, match="'xyz.other.test' doesn't match")
+    with expected if warns else nullcontext():
+        assert client.get("/", base_url="http://xyz.other.test").text == text
+
+
+def test_server_name_mismatch_warning_can_be_filtered_by_module(app: Vial) -> None:
+    app.subdomain_matching = True
+    app.config["SERVER_NAME"] = "example.test:443"
+    app.add_url_rule("/", "index", lambda: "index")
+    client = app.test_client()
+    # The default port of the scheme is left out of the comparison.
+    assert client.get("/", base_url="https://example.test").text == "index"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Current server name", UserWarning, "vial.app")
+        assert client.get("/", base_url="https://127.0.0.1").status_code == 404
 
 
 def test_error_handler_by_exception_class_follows_mro(app: Vial, client: VialClient) -> None:

@@ -7,8 +7,10 @@ import json
 
 import pytest
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict
+from werkzeug.exceptions import BadRequestKeyError
 
 from vial import Vial, request
+from vial.debughelpers import DebugFilesKeyError, attach_enctype_error_multidict
 from vial.testing import VialClient
 
 
@@ -126,6 +128,62 @@ def test_multipart_form_and_files(app: Vial, client: VialClient) -> None:
         "content": "hello file",
         "mimetype": "text/plain",
     }
+
+
+def _files_app(app: Vial) -> None:
+    @app.post("/upload")
+    def upload() -> str:
+        return str(request.files["doc"].filename)
+
+
+def test_missing_enctype_is_explained_in_debug_mode(app: Vial, client: VialClient) -> None:
+    _files_app(app)
+    app.debug = True
+    with pytest.raises(DebugFilesKeyError) as info:
+        client.post("/upload", data={"doc": "notes.txt"})
+    message = str(info.value)
+    assert "no file contents were transmitted" in message
+    assert 'enctype="multipart/form-data"' in message
+    assert "This was submitted: 'notes.txt'" in message
+    assert isinstance(info.value, KeyError)
+    assert isinstance(info.value, AssertionError)
+
+
+def test_missing_file_without_debug_is_a_plain_400(app: Vial, client: VialClient) -> None:
+    _files_app(app)
+    rv = client.post("/upload", data={"doc": "notes.txt"})
+    assert rv.status_code == 400
+    assert "no file contents" not in rv.text
+
+
+def test_enctype_hint_only_for_names_the_form_has(app: Vial) -> None:
+    app.debug = True
+    with app.test_request_context("/", method="POST", data={"other": "x"}):
+        files = request.files
+        assert files is request.files
+        assert files.get("doc") is None
+        with pytest.raises(BadRequestKeyError) as info:
+            files["doc"]
+        assert not isinstance(info.value, DebugFilesKeyError)
+
+
+def test_no_enctype_hint_for_multipart_bodies(app: Vial) -> None:
+    app.debug = True
+    data = {"doc": "notes.txt", "upload": (io.BytesIO(b"x"), "x.txt")}
+    with app.test_request_context("/", method="POST", data=data):
+        assert request.files["upload"].filename == "x.txt"
+        with pytest.raises(BadRequestKeyError) as info:
+            request.files["doc"]
+        assert not isinstance(info.value, DebugFilesKeyError)
+
+
+def test_attach_enctype_error_multidict(app: Vial) -> None:
+    with app.test_request_context("/", method="POST", data={"doc": "notes.txt"}):
+        with pytest.raises(BadRequestKeyError):
+            request.files["doc"]
+        attach_enctype_error_multidict(request)
+        with pytest.raises(DebugFilesKeyError):
+            request.files["doc"]
 
 
 def test_json_body(app: Vial, client: VialClient) -> None:

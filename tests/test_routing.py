@@ -220,6 +220,88 @@ def test_werkzeug_converter_subclass_works() -> None:
     assert args_of(wz, "/i/12") == {"n": 12}
 
 
+# --- Werkzeug rules and rule factories ------------------------------------------------
+
+
+def test_werkzeug_rule_is_added_as_a_vial_rule() -> None:
+    urls = Map()
+    urls.add(
+        werkzeug.routing.Rule(
+            "/post/<int:id>", endpoint="post", methods=["POST"], defaults={"page": 1}
+        )
+    )
+    (rule,) = urls.iter_rules()
+    assert isinstance(rule, Rule)
+    assert rule.methods == {"POST"}
+    assert args_of(urls, "/post/3", "POST") == {"id": 3, "page": 1}
+    with pytest.raises(MethodNotAllowed):
+        urls.match("/post/3", "GET")
+    assert urls.build("post", {"id": 4, "page": 1}) == ("", "/post/4")
+
+
+def test_werkzeug_rule_options_carry_over() -> None:
+    wz = werkzeug.routing
+    urls = Map(
+        [
+            wz.Rule("/dir/", endpoint="dir", strict_slashes=False),
+            wz.Rule("/old/<int:n>", endpoint="old", redirect_to="new/<n>"),
+            wz.Rule("/only/built", endpoint="built", build_only=True),
+            wz.Rule("/", endpoint="lang", subdomain="<lang>"),
+        ]
+    )
+    assert endpoint_of(urls, "/dir") == "dir"
+    assert redirect_of(urls, "/old/7") == "/new/7"
+    assert urls.match("/only/built", "GET") is None
+    assert urls.build("built") == ("", "/only/built")
+    assert endpoint_of(urls, "/", domain="de") == "lang"
+    assert urls.build("lang", {"lang": "fr"}) == ("fr", "/")
+
+
+def test_werkzeug_rule_factories() -> None:
+    wz = werkzeug.routing
+    resource = wz.RuleTemplate([wz.Rule("/$name/<int:id>", endpoint="$name.show")])
+    urls = Map()
+    urls.add(wz.Submount("/foo", [wz.Rule("/bar", endpoint="bar"), wz.Rule("/", endpoint="index")]))
+    urls.add(wz.EndpointPrefix("blog.", [wz.Submount("/blog", [wz.Rule("/", endpoint="index")])]))
+    urls.add(wz.Subdomain("api", [wz.Rule("/", endpoint="api")]))
+    urls.add(resource(name="user"))
+    assert endpoint_of(urls, "/foo/") == "index"
+    assert endpoint_of(urls, "/foo/bar") == "bar"
+    assert endpoint_of(urls, "/blog/") == "blog.index"
+    assert endpoint_of(urls, "/", domain="api") == "api"
+    assert args_of(urls, "/user/5") == {"id": 5}
+    assert urls.build("blog.index") == ("", "/blog/")
+    assert urls.build("api") == ("api", "/")
+    assert urls.build("user.show", {"id": 2}) == ("", "/user/2")
+
+
+def test_werkzeug_rules_through_the_app(app: Any, client: Any) -> None:
+    wz = werkzeug.routing
+    app.url_map.add(
+        wz.EndpointPrefix("shop.", [wz.Submount("/shop", [wz.Rule("/<int:n>", endpoint="item")])])
+    )
+
+    @app.endpoint("shop.item")
+    def item(n: int) -> str:
+        return f"item {n}"
+
+    assert client.get("/shop/3").text == "item 3"
+    with app.test_request_context():
+        assert app.url_for("shop.item", n=4) == "/shop/4"
+
+
+@pytest.mark.parametrize("feature", ["alias", "websocket"])
+def test_unsupported_werkzeug_rule_features_are_refused(feature: str) -> None:
+    rule = werkzeug.routing.Rule("/a", endpoint="a", **{feature: True})
+    with pytest.raises(ValueError, match=f"{feature}=True is not supported"):
+        Map([rule])
+
+
+def test_map_add_refuses_other_objects() -> None:
+    with pytest.raises(TypeError, match="get_rules"):
+        Map().add("/a")  # type: ignore[arg-type]
+
+
 def test_default_converters_names() -> None:
     assert set(DEFAULT_CONVERTERS) == {"default", "string", "any", "path", "int", "float", "uuid"}
 

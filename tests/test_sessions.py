@@ -365,6 +365,57 @@ def test_permanent_session_refreshed_each_request(app: Vial, client: VialClient)
     assert set_cookie_headers(rv) == []
 
 
+def test_untouched_permanent_session_is_refreshed(app: Vial, client: VialClient) -> None:
+    """A view that never uses the session still pushes a permanent session's expiry back."""
+
+    @app.route("/login")
+    def login() -> str:
+        session.permanent = True
+        session["user"] = "ann"
+        return ""
+
+    @app.route("/ignored")
+    def ignored() -> str:
+        return ""
+
+    client.get("/login")
+    rv = client.get("/ignored")
+    (header,) = set_cookie_headers(rv)
+    assert "expires" in cookie_attributes(header)
+    assert rv.headers["Vary"] == "Cookie"
+
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    rv = client.get("/ignored")
+    assert set_cookie_headers(rv) == []
+    assert "Vary" not in rv.headers
+
+
+def test_untouched_session_is_opened_only_for_its_cookie(
+    counter_app: Vial, client: VialClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interface = counter_app.session_interface
+    opened: list[str] = []
+    real_open = interface.open_session
+
+    def counting_open(app: Vial, request: Any) -> Any:
+        opened.append(request.path)
+        return real_open(app, request)
+
+    monkeypatch.setattr(interface, "open_session", counting_open)
+    client.set_cookie("theme", "dark")
+    rv = client.get("/untouched")
+    assert opened == []
+    assert set_cookie_headers(rv) == []
+
+    client.get("/set/1")
+    opened.clear()
+    rv = client.get("/untouched")
+    # Opened to see whether it is permanent; a non-permanent one sends nothing.
+    assert opened == ["/untouched"]
+    assert set_cookie_headers(rv) == []
+    assert "Vary" not in rv.headers
+
+
 def test_idle_logout(app: Vial, client: VialClient) -> None:
     """Each request pushes the expiry back; a client idle past the lifetime is logged out."""
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=60)

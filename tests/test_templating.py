@@ -26,6 +26,7 @@ from vial import (
     stream_template_string,
     template_rendered,
 )
+from vial.debughelpers import explain_template_loading_attempts
 from vial.templating import DispatchingJinjaLoader, Environment
 from vial.testing import VialClient
 
@@ -363,6 +364,21 @@ def test_explain_template_loading(
     assert "several loaders" in found.lower()
     assert "'nowhere.html'" in missing
     assert "no loader" in missing.lower()
+
+
+def test_explain_template_loading_attempts_directly(
+    app: Vial, caplog: pytest.LogCaptureFixture
+) -> None:
+    from jinja2 import DictLoader
+
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    first, second = DictLoader({"a.html": "1"}), DictLoader({"a.html": "2"})
+    found = ("1", "/first/a.html", None)
+    attempts = [(first, app, found), (second, app, ("2", None, None))]
+    explain_template_loading_attempts(app, "a.html", attempts)
+    (message,) = (r.getMessage() for r in caplog.records)
+    assert "1. application 'templated_app' (DictLoader): found at '/first/a.html'" in message
+    assert "found at '<no filename>' (hidden by the earlier match)" in message
 
 
 def test_jinja_options_and_custom_loader(app: Vial) -> None:

@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 import typing as t
+import warnings
 import weakref
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,6 +25,7 @@ from urllib.parse import quote
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import (
     Aborter,
+    BadHost,
     BadRequest,
     BadRequestKeyError,
     HTTPException,
@@ -91,6 +93,40 @@ def _blueprint_chain(name: str | None) -> tuple[str, ...]:
         return ()
     parts = name.split(".")
     return tuple(".".join(parts[:i]) for i in range(len(parts), 0, -1))
+
+
+def _not_found(request: Request) -> HTTPException:
+    """A 404, or a 400 when the Host header cannot be IDNA-encoded.
+
+    Werkzeug refuses to route such a host. Checking only here, once nothing
+    matched, keeps the cost off requests that match.
+    """
+    host = request._host_header()
+    # Only a non-ASCII, an empty or a long label can fail: skip the slow codec otherwise.
+    if host and (not host.isascii() or ".." in host or len(host) > 63):
+        try:
+            host.lower().encode("idna")
+        except UnicodeError:
+            return BadHost("The Host header is not a valid host name: it cannot be IDNA-encoded.")
+    return NotFound()
+
+
+_WARNING_REGISTRY: dict[t.Any, t.Any] = {}
+
+
+def _warn_server_name(host: str, server_name: str) -> None:
+    """Warn, as Werkzeug does, that a request's host is not ``SERVER_NAME`` or under it."""
+    caller = sys._getframe(2)
+    # Attributed to the app module by its public name ("flask.app" under the Flask
+    # shim, whose env prefix is FLASK), so filters written for Flask apply.
+    warnings.warn_explicit(
+        f"Current server name {host!r} doesn't match configured server name {server_name!r}",
+        UserWarning,
+        caller.f_code.co_filename,
+        caller.f_lineno,
+        module=f"{_env.PREFIX.lower()}.app",
+        registry=_WARNING_REGISTRY,
+    )
 
 
 class _Plan:
@@ -257,6 +293,8 @@ class Vial(Scaffold):
         self._async_views: dict[str | None, bool] = {}
         self._fast_text = False
         self._has_teardown_funcs = True
+        #: False while raise_routing_exception must see every routing error.
+        self._plain_routing_errors = False
         self._domain_mode = 0
 
         if self.has_static_folder:
@@ -669,6 +707,9 @@ class Vial(Scaffold):
             self._fast_text = self.response_class is Response
             self._domain_mode = self._find_domain_mode()
             self._has_teardown_funcs = any(self.teardown_request_funcs.values())
+            self._plain_routing_errors = (
+                type(self).raise_routing_exception is Vial.raise_routing_exception
+            )
             self._got_first_request = True
         if not self._serving:
             self._start_serving_sync()
@@ -716,11 +757,16 @@ class Vial(Scaffold):
         server_name = self.config["SERVER_NAME"]
         if not self.subdomain_matching or not server_name:
             return self.url_map.default_subdomain
-        server_name = server_name.lower()
+        # request.host leaves out the default port; so does the comparison.
+        default_port = ":443" if request.scheme == "https" else ":80"
+        server_name = server_name.lower().removesuffix(default_port)
         if host == server_name:
             return ""
         if host.endswith("." + server_name):
             return host[: -len(server_name) - 1]
+        # As Werkzeug does: the request matches no subdomain, so rules 404 (or match
+        # '<invalid>' as a subdomain variable), and the configuration may be wrong.
+        _warn_server_name(host, server_name)
         return "<invalid>"
 
     def _match_request(self, request: Request) -> None:
@@ -753,7 +799,7 @@ class Vial(Scaffold):
             request.routing_exception = e
         else:
             if result is None:
-                request.routing_exception = NotFound()
+                request.routing_exception = _not_found(request)
             else:
                 request.url_rule, request.view_args = result
 
@@ -828,6 +874,9 @@ class Vial(Scaffold):
             if rv is None:
                 exc = request.routing_exception
                 if exc is not None:
+                    # A 404 or 405 skips raising when the default method would only re-raise it.
+                    if not self._plain_routing_errors or isinstance(exc, RequestRedirect):
+                        self.raise_routing_exception(request)
                     rv = self.handle_user_exception(exc)
                 elif rule.provide_automatic_options and request.method == "OPTIONS":  # type: ignore[union-attr]
                     rv = self.make_default_options_response()
@@ -855,7 +904,7 @@ class Vial(Scaffold):
             if plan.after:
                 for func in plan.after:
                     response = func(response)
-            if ctx._session is not None:
+            if ctx._session is not None or ctx.request._has_cookie_header():
                 self._save_session(ctx, response)
             if signals.request_finished.receivers:
                 signals.request_finished.send(
@@ -885,10 +934,27 @@ class Vial(Scaffold):
 
     def _save_session(self, ctx: RequestContext, response: Response) -> None:
         session = ctx._session
-        if session is not None:
-            interface = self.session_interface
-            if not interface.is_null_session(session):
-                interface.save_session(self, session, response)
+        if session is None:
+            session = self._session_to_refresh(ctx)
+            if session is None:
+                return
+        interface = self.session_interface
+        if not interface.is_null_session(session):
+            interface.save_session(self, session, response)
+
+    def _session_to_refresh(self, ctx: RequestContext) -> SessionMixin | None:
+        """Open the session the view left alone when its cookie may need refreshing.
+
+        Flask opens every request's session, so the cookie of a permanent
+        session gets a new expiry even when the view never used it. vial opens
+        the session only when used, and here, at save time, when the request
+        carries the session cookie and ``SESSION_REFRESH_EACH_REQUEST`` is on.
+        """
+        if not self.config["SESSION_REFRESH_EACH_REQUEST"]:
+            return None
+        if self.session_interface.get_cookie_name(self) not in ctx.request.cookies:
+            return None
+        return ctx.session
 
     def _open_session(self, request: Request) -> SessionMixin:
         interface = self.session_interface
@@ -928,11 +994,32 @@ class Vial(Scaffold):
         """Call the view of the matched rule (or raise the routing error)."""
         request = _request_ctx().request
         if request.routing_exception is not None:
-            raise request.routing_exception
+            self.raise_routing_exception(request)
         rule = t.cast(Rule, request.url_rule)
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response()
         return self._view(rule.endpoint)(**request.view_args)  # type: ignore[arg-type]
+
+    def raise_routing_exception(self, request: Request) -> t.NoReturn:
+        """Raise ``request.routing_exception``, the 404, 405 or redirect routing stored.
+
+        In debug mode, a redirect that makes the client repeat a request other
+        than GET, HEAD or OPTIONS as a GET (a 301 or 302) raises
+        :class:`~vial.debughelpers.FormDataRoutingRedirect` instead, which
+        explains that the form data would be lost. The dispatch calls this for
+        every request that matched no rule, so a subclass can override it.
+        """
+        exc = request.routing_exception
+        if (
+            self.debug
+            and isinstance(exc, RequestRedirect)
+            and exc.code not in (307, 308)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+        ):
+            from .debughelpers import FormDataRoutingRedirect
+
+            raise FormDataRoutingRedirect(request)
+        raise t.cast(Exception, exc)
 
     def full_dispatch_request(self) -> Response:
         """Dispatch the current request with hooks and error handling."""
@@ -976,6 +1063,8 @@ class Vial(Scaffold):
                     if rv is None:
                         exc = request.routing_exception
                         if exc is not None:
+                            if not self._plain_routing_errors or isinstance(exc, RequestRedirect):
+                                self.raise_routing_exception(request)
                             rv = await self._handle_user_exception_async(exc)
                         elif rule.provide_automatic_options and request.method == "OPTIONS":  # type: ignore[union-attr]
                             rv = self.make_default_options_response()
@@ -994,7 +1083,7 @@ class Vial(Scaffold):
                     response = Response._text(rv.encode(), 200, _HTML)
                 else:
                     response = self._response_for(rv)
-                if ctx._session is not None:
+                if ctx._session is not None or request._has_cookie_header():
                     self._save_session(ctx, response)
                 if signals.request_finished.receivers:
                     signals.request_finished.send(
@@ -1034,7 +1123,7 @@ class Vial(Scaffold):
                     response = await to_async(func)(response)
             for func in plan.after:
                 response = await func(response)
-            if ctx._session is not None:
+            if ctx._session is not None or ctx.request._has_cookie_header():
                 self._save_session(ctx, response)
             if signals.request_finished.receivers:
                 signals.request_finished.send(self, response=response)

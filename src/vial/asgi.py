@@ -12,11 +12,12 @@ import typing as t
 from collections.abc import AsyncIterable, Iterable, Iterator
 from urllib.parse import quote
 
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import Headers, ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ._async import is_async_callable, run_in_thread
 from ._lazy import lazy
+from ._urlencoded import EMPTY, parse_urlencoded
 from .ctx import RequestContext
 from .request import Request
 from .response import Response, bodiless_headers
@@ -65,6 +66,24 @@ class ASGIRequest(Request):
         value = self._header_map.get(key)
         return value.decode("latin-1") if value is not None else None
 
+    def _has_cookie_header(self) -> bool:
+        return self._first_raw_header(b"cookie") is not None
+
+    def _host_header(self) -> str | None:
+        value = self._first_raw_header(b"host")
+        return value.decode("latin-1") if value is not None else None
+
+    def _first_raw_header(self, name: bytes) -> bytes | None:
+        """The first value of the header ``name``: for one question, scanning the
+        scope is cheaper than building the header map (ASGI names are lower case)."""
+        found = self.__dict__.get("_header_map")
+        if found is not None:
+            return found.get(name)  # type: ignore[no-any-return]
+        for key, value in self.scope["headers"]:
+            if key == name:
+                return value  # type: ignore[no-any-return]
+        return None
+
     @lazy
     def _header_map(self) -> dict[bytes, bytes]:
         """The raw headers by lower-case name; repeated ones joined as HTTP allows."""
@@ -109,6 +128,12 @@ class ASGIRequest(Request):
     def query_string(self) -> bytes:
         """The raw query string."""
         return self.scope.get("query_string", b"")  # type: ignore[no-any-return]
+
+    @lazy
+    def args(self) -> ImmutableMultiDict[str, str]:
+        """The parsed query string."""
+        query: bytes | None = self.scope.get("query_string")
+        return parse_urlencoded(query) if query else EMPTY
 
     def _input_stream(self) -> t.IO[bytes]:
         if self._body is None:

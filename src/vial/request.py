@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import typing as t
 from datetime import datetime
-from urllib.parse import unquote_to_bytes
 
 from werkzeug import http
 from werkzeug.datastructures import (
@@ -32,7 +31,6 @@ from werkzeug.datastructures import (
 )
 from werkzeug.exceptions import (
     BadRequest,
-    BadRequestKeyError,
     RequestEntityTooLarge,
     UnsupportedMediaType,
 )
@@ -42,6 +40,8 @@ from werkzeug.user_agent import UserAgent
 from werkzeug.wsgi import get_input_stream
 
 from ._lazy import lazy
+from ._urlencoded import EMPTY as _EMPTY
+from ._urlencoded import parse_query, parse_urlencoded
 
 if t.TYPE_CHECKING:
     from .app import Vial
@@ -50,8 +50,8 @@ if t.TYPE_CHECKING:
 __all__ = ["Request", "parse_urlencoded"]
 
 _UNSET: t.Any = object()
-_EMPTY: ImmutableMultiDict[str, t.Any] = ImmutableMultiDict()
-_FORM_TYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
+_URLENCODED = "application/x-www-form-urlencoded"
+_FORM_TYPES = frozenset((_URLENCODED, "multipart/form-data"))
 _environ_keys: dict[str, str] = {
     "content-type": "CONTENT_TYPE",
     "content-length": "CONTENT_LENGTH",
@@ -59,82 +59,9 @@ _environ_keys: dict[str, str] = {
 
 
 def _environ_key(name: str) -> str:
-    key = _environ_keys.get(name)
-    if key is None:
-        key = _environ_keys[name] = "HTTP_" + name.upper().replace("-", "_")
+    """The environ key of the lower-case header ``name``, e.g. ``HTTP_USER_AGENT``."""
+    key = _environ_keys[name] = "HTTP_" + name.upper().replace("-", "_")
     return key
-
-
-class _Params(ImmutableMultiDict[str, str]):
-    """An ``ImmutableMultiDict`` whose ``[]`` and ``get`` skip a layer of calls."""
-
-    def __getitem__(self, key: str) -> str:
-        values = dict.get(self, key)
-        if values:
-            return values[0]
-        raise BadRequestKeyError(key)
-
-    def get(  # type: ignore[override]
-        self, key: str, default: t.Any = None, type: t.Any = None
-    ) -> t.Any:
-        """The first value for ``key``, converted with ``type``; ``default`` if missing or
-        if the conversion fails."""
-        values = dict.get(self, key)
-        if not values:
-            return default
-        if type is None:
-            return values[0]
-        try:
-            return type(values[0])
-        except (ValueError, TypeError):
-            return default
-
-
-def parse_urlencoded(
-    data: bytes | str, max_parts: int | None = None
-) -> ImmutableMultiDict[str, str]:
-    """Parse ``a=1&b=2`` (bytes, or text) into an ``ImmutableMultiDict``, keeping blank values.
-
-    Raises ``RequestEntityTooLarge`` when there are more than ``max_parts`` pairs.
-    """
-    raw = data.encode() if isinstance(data, str) else data
-    result: ImmutableMultiDict[str, str] = _Params.__new__(_Params)
-    if not raw:
-        return result
-    if max_parts is not None and raw.count(b"&") >= max_parts:
-        raise RequestEntityTooLarge(f"The form has more than {max_parts} fields.")
-    lists: dict[str, list[str]] = {}
-    if b"%" in raw or b"+" in raw:
-        texts = _decode_pairs(raw)
-        for i in range(0, len(texts), 2):
-            lists.setdefault(texts[i], []).append(texts[i + 1])
-    else:
-        for part in raw.decode("utf-8", "replace").split("&"):
-            if part:
-                key, _, value = part.partition("=")
-                lists.setdefault(key, []).append(value)
-    # A multidict stores a list per key; filling it directly skips per-item checks.
-    dict.update(result, lists)
-    return result
-
-
-def _decode_pairs(raw: bytes) -> list[str]:
-    """Split ``raw`` into keys and values, then percent-decode them (``+`` is a space)
-    in one pass over them all joined."""
-    pieces: list[bytes] = []
-    for part in raw.split(b"&"):
-        if part:
-            key, _, value = part.partition(b"=")
-            pieces.append(key)
-            pieces.append(value)
-    if b"\x00" not in raw and b"%00" not in raw:
-        joined = unquote_to_bytes(b"\x00".join(pieces).replace(b"+", b" "))
-        texts = joined.decode("utf-8", "replace").split("\x00")
-        if len(texts) == len(pieces):
-            return texts
-    return [
-        unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8", "replace") for piece in pieces
-    ]
 
 
 def _limit_property(key: str, default: int | None, doc: str) -> t.Any:
@@ -146,8 +73,12 @@ def _limit_property(key: str, default: int | None, doc: str) -> t.Any:
         override = self.__dict__.get(slot, _UNSET)
         if override is not _UNSET:
             return override  # type: ignore[no-any-return]
-        app = self._current_app()
-        return app.config[key] if app is not None else default
+        app = self._app
+        if app is None:
+            app = self._current_app()
+            if app is None:
+                return default
+        return app.config[key]  # type: ignore[no-any-return]
 
     def fset(self: Request, value: int | None) -> None:
         self.__dict__[slot] = value
@@ -208,7 +139,15 @@ class Request:
 
     def _header(self, name: str) -> str | None:
         """Return the value of the lower-case header ``name``, or None."""
-        return self.environ.get(_environ_key(name))
+        return self.environ.get(_environ_keys.get(name) or _environ_key(name))
+
+    def _has_cookie_header(self) -> bool:
+        """True when the client sent a ``Cookie`` header; cheaper than reading it."""
+        return "HTTP_COOKIE" in self.environ
+
+    def _host_header(self) -> str | None:
+        """The raw ``Host`` header, unchecked (``host`` validates it)."""
+        return self.environ.get("HTTP_HOST")
 
     @lazy
     def headers(self) -> Headers:
@@ -344,8 +283,9 @@ class Request:
     @lazy
     def args(self) -> ImmutableMultiDict[str, str]:
         """The parsed query string."""
-        query = self.query_string
-        return parse_urlencoded(query) if query else _EMPTY
+        # The environ's text, not query_string's bytes: that saves an encode and a decode.
+        query = self.environ.get("QUERY_STRING")
+        return parse_query(query) if query else _EMPTY
 
     @lazy
     def cookies(self) -> ImmutableMultiDict[str, str]:
@@ -535,7 +475,22 @@ class Request:
 
     @property
     def files(self) -> ImmutableMultiDict[str, FileStorage]:
-        """The uploaded files of a multipart body, as ``FileStorage`` objects."""
+        """The uploaded files of a multipart body, as ``FileStorage`` objects.
+
+        In debug mode, when the body is not multipart, reading a missing file
+        whose name ``form`` has raises
+        :class:`~vial.debughelpers.DebugFilesKeyError`, which explains the
+        missing ``enctype="multipart/form-data"``.
+        """
+        files = self._load_form_data()[1]
+        if files or self.mimetype == "multipart/form-data":
+            return files
+        app = self._current_app()
+        if app is None or not app.debug:
+            return files
+        from .debughelpers import attach_enctype_error_multidict
+
+        attach_enctype_error_multidict(self)
         return self._load_form_data()[1]
 
     @property
@@ -556,19 +511,28 @@ class Request:
     def _parse_form(
         self,
     ) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
-        mimetype = self.mimetype
-        if mimetype == "application/x-www-form-urlencoded":
-            limit = self.max_form_memory_size
-            length = self.content_length
-            if limit is not None and length is not None and length > limit:
-                raise RequestEntityTooLarge("The form data is larger than allowed.")
-            body = t.cast(bytes, self.get_data())
-            if limit is not None and len(body) > limit:
-                raise RequestEntityTooLarge("The form data is larger than allowed.")
-            return parse_urlencoded(body, self.max_form_parts), _EMPTY
-        if mimetype == "multipart/form-data":
+        content_type = self._header("content-type")
+        if not content_type:
+            return _EMPTY, _EMPTY
+        # Exactly the urlencoded type, as browsers send it, needs no header parsing.
+        if content_type == _URLENCODED or self.mimetype == _URLENCODED:
+            return self._parse_urlencoded(), _EMPTY
+        if self.mimetype == "multipart/form-data":
             return self._parse_multipart()
         return _EMPTY, _EMPTY
+
+    def _parse_urlencoded(self) -> ImmutableMultiDict[str, str]:
+        """The fields of a urlencoded body; 413 when it is over the limits."""
+        memory_limit = self.max_form_memory_size
+        length = self.content_length
+        if memory_limit is not None and length is not None and length > memory_limit:
+            raise RequestEntityTooLarge("The form data is larger than allowed.")
+        body: bytes | None = self.__dict__.get("_data")
+        if body is None:
+            body = self.__dict__["_data"] = self._read_body()
+        if memory_limit is not None and len(body) > memory_limit:
+            raise RequestEntityTooLarge("The form data is larger than allowed.")
+        return parse_urlencoded(body, self.max_form_parts)
 
     def _parse_multipart(
         self,

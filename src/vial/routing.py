@@ -22,7 +22,7 @@ import re
 from bisect import insort
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pprint import pformat
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urljoin
 
 from werkzeug.datastructures import MultiDict
@@ -329,6 +329,38 @@ def _location(path: str, query_string: str) -> str:
     return f"{url}?{query_string}" if query_string else url
 
 
+class _RuleFactory(Protocol):
+    """What Werkzeug's ``Rule`` and ``RuleFactory`` share: ``get_rules(map)``."""
+
+    def get_rules(self, map: Any) -> Iterable[Any]: ...
+
+
+def _from_werkzeug(rule: Any) -> Rule:
+    """A vial :class:`Rule` with the settings of a Werkzeug ``Rule``."""
+    unsupported = {
+        "alias": "give it redirect_to the canonical URL instead",
+        "websocket": "vial does not route WebSocket requests",
+    }
+    for feature, advice in unsupported.items():
+        if getattr(rule, feature, False):
+            raise ValueError(
+                f"URL rule {rule.rule!r}: Werkzeug's {feature}=True is not supported;"
+                f" remove it ({advice})."
+            )
+    return Rule(
+        rule.rule,
+        endpoint=rule.endpoint,
+        methods=rule.methods,
+        defaults=rule.defaults,
+        subdomain=rule.subdomain,
+        host=rule.host,
+        strict_slashes=rule.strict_slashes,
+        merge_slashes=rule.merge_slashes,
+        redirect_to=rule.redirect_to,
+        build_only=rule.build_only,
+    )
+
+
 def _build_order(rule: Rule) -> tuple[int, int]:
     # Rules consuming more values are tried first, so url_for fills the most specific one.
     return -len(rule.arguments), -len(rule.defaults or ())
@@ -344,7 +376,7 @@ class Map:
 
     def __init__(
         self,
-        rules: Iterable[Rule] = (),
+        rules: Iterable[Rule | _RuleFactory] = (),
         default_subdomain: str = "",
         strict_slashes: bool = True,
         merge_slashes: bool = True,
@@ -384,8 +416,22 @@ class Map:
             None if self._dynamic_domains else self._static_domains.get(self._default_domain)
         )
 
-    def add(self, rule: Rule) -> None:
-        """Add a rule; raises ``ValueError`` for an unknown converter or bad arguments."""
+    def add(self, rule: Rule | _RuleFactory) -> None:
+        """Add a rule; raises ``ValueError`` for an unknown converter or bad arguments.
+
+        A Werkzeug ``Rule`` or rule factory (``Submount``, ``EndpointPrefix``,
+        ``Subdomain``, ``RuleTemplate``: anything with ``get_rules(map)``) is
+        accepted too; each rule it yields is added as a vial :class:`Rule`.
+        """
+        if not isinstance(rule, Rule):
+            get_rules = getattr(rule, "get_rules", None)
+            if get_rules is None:
+                raise TypeError(
+                    f"Map.add() takes a Rule or a rule factory with get_rules(map), not {rule!r}."
+                )
+            for each in get_rules(self):
+                self.add(each if isinstance(each, Rule) else _from_werkzeug(each))
+            return
         rule._bind(self)
         self._rules.append(rule)
         if not rule.build_only:

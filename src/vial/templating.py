@@ -150,37 +150,20 @@ class DispatchingJinjaLoader(BaseLoader):
         raise TemplateNotFound(template)
 
     def _get_source_explained(self, environment: jinja2.Environment, template: str) -> _Source:
-        found: _Source | None = None
-        hits = 0
-        lines = [f"Looking up template {template!r}:"]
-        for number, (owner, loader) in enumerate(self._loaders(), 1):
+        from .debughelpers import explain_template_loading_attempts
+
+        attempts: list[tuple[BaseLoader, Scaffold, _Source | None]] = []
+        for owner, loader in self._loaders():
             try:
-                source = loader.get_source(environment, template)
+                source: _Source | None = loader.get_source(environment, template)
             except TemplateNotFound:
-                outcome = "not found"
-            else:
-                hits += 1
-                outcome = f"found at {source[1] or '<no filename>'!r}"
-                if found is None:
-                    found = source
-                else:
-                    outcome += " (hidden by the earlier match)"
-            lines.append(f"  {number}. {_describe(self.app, owner, loader)}: {outcome}")
-        if hits == 0:
-            lines.append("  No loader has this template.")
-        elif hits > 1:
-            lines.append("  Several loaders have this template; the first one is used.")
-        if hits != 1:
-            ctx = _cv_ctx.get()
-            if isinstance(ctx, RequestContext) and ctx.request.blueprint is not None:
-                lines.append(
-                    f"  The request is handled by blueprint {ctx.request.blueprint!r}:"
-                    " is the template in that blueprint's template_folder?"
-                )
-        self.app.logger.info("\n".join(lines))
-        if found is None:
-            raise TemplateNotFound(template)
-        return found
+                source = None
+            attempts.append((loader, owner, source))
+        explain_template_loading_attempts(self.app, template, attempts)
+        for _loader, _owner, found in attempts:
+            if found is not None:
+                return found
+        raise TemplateNotFound(template)
 
     def list_templates(self) -> list[str]:
         """The names of all templates the app and its blueprints provide, sorted."""
@@ -188,13 +171,6 @@ class DispatchingJinjaLoader(BaseLoader):
         for _owner, loader in self._loaders():
             names.update(loader.list_templates())
         return sorted(names)
-
-
-def _describe(app: Vial, owner: Scaffold, loader: BaseLoader) -> str:
-    kind = "application" if owner is app else "blueprint"
-    where = getattr(loader, "searchpath", None)
-    detail = f" searching {list(where)!r}" if where else f" ({type(loader).__name__})"
-    return f"{kind} {getattr(owner, 'name', owner.import_name)!r}{detail}"
 
 
 def create_jinja_environment(app: Vial) -> Environment:

@@ -135,8 +135,15 @@ FLASK_MODULES: dict[str, dict[str, str]] = {
     },
     "flask.config": _same("vial.config", "Config", "ConfigAttribute"),
     "flask.ctx": {**_CTX, **_same("vial.signals", "appcontext_popped", "appcontext_pushed")},
-    # Flask's debugging aids (DebugFilesKeyError, ...) have no vial counterpart yet.
     "flask.debughelpers": {
+        **_same(
+            "vial.debughelpers",
+            "DebugFilesKeyError",
+            "FormDataRoutingRedirect",
+            "UnexpectedUnicodeError",
+            "attach_enctype_error_multidict",
+            "explain_template_loading_attempts",
+        ),
         **_SANSIO_APP,
         **_same("vial.blueprints", "Blueprint"),
         "request_ctx": "vial.compat._globals:request_ctx",
