@@ -80,7 +80,9 @@ def parse_urlencoded(
         text = data if data.isascii() else data.encode().decode("latin-1")
     if max_parts is not None and text.count("&") >= max_parts:
         raise RequestEntityTooLarge(f"The form has more than {max_parts} fields.")
-    return parse_query(text, raw)
+    if "%" in text:
+        return _split_escaped(text, raw)
+    return parse_query(text)
 
 
 def parse_query(text: str, raw: bytes | None = None) -> ImmutableMultiDict[str, str]:

@@ -140,7 +140,8 @@ class ASGIRequest(Request):
             raise RequestEntityTooLarge()
         return io.BytesIO(self._body)
 
-    def _read_body(self) -> bytes:
+    def _read_body(self, form_limit: int | None = None) -> bytes:
+        # The body was read, within max_content_length, before dispatch.
         if "stream" in self.__dict__:
             return self.stream.read()
         if self._body is None:

@@ -52,6 +52,7 @@ __all__ = ["Request", "parse_urlencoded"]
 _UNSET: t.Any = object()
 _URLENCODED = "application/x-www-form-urlencoded"
 _FORM_TYPES = frozenset((_URLENCODED, "multipart/form-data"))
+_FORM_TOO_LARGE = "The form data is larger than allowed."
 _environ_keys: dict[str, str] = {
     "content-type": "CONTENT_TYPE",
     "content-length": "CONTENT_LENGTH",
@@ -192,13 +193,16 @@ class Request:
             self.environ, safe_fallback=True, max_content_length=self.max_content_length
         )
 
-    def _read_body(self) -> bytes:
-        """Read the rest of the body, refusing one larger than ``max_content_length`` (413)."""
+    def _read_body(self, form_limit: int | None = None) -> bytes:
+        """Read the rest of the body, refusing one larger than ``max_content_length``
+        or, when given, a declared length over ``form_limit`` (413)."""
         length = self.content_length
         if length is not None and "stream" not in self.__dict__:
             limit = self.max_content_length
             if limit is not None and length > limit:
                 raise RequestEntityTooLarge()
+            if form_limit is not None and length > form_limit:
+                raise RequestEntityTooLarge(_FORM_TOO_LARGE)
             return self.environ["wsgi.input"].read(length)  # type: ignore[no-any-return]
         return self.stream.read()
 
@@ -524,14 +528,12 @@ class Request:
     def _parse_urlencoded(self) -> ImmutableMultiDict[str, str]:
         """The fields of a urlencoded body; 413 when it is over the limits."""
         memory_limit = self.max_form_memory_size
-        length = self.content_length
-        if memory_limit is not None and length is not None and length > memory_limit:
-            raise RequestEntityTooLarge("The form data is larger than allowed.")
         body: bytes | None = self.__dict__.get("_data")
         if body is None:
-            body = self.__dict__["_data"] = self._read_body()
+            # The declared length is checked before anything is read.
+            body = self.__dict__["_data"] = self._read_body(memory_limit)
         if memory_limit is not None and len(body) > memory_limit:
-            raise RequestEntityTooLarge("The form data is larger than allowed.")
+            raise RequestEntityTooLarge(_FORM_TOO_LARGE)
         return parse_urlencoded(body, self.max_form_parts)
 
     def _parse_multipart(
