@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from werkzeug.datastructures import Headers
+from werkzeug.test import EnvironBuilder
 
 from vial import Response, Vial, make_response
 from vial.testing import VialClient
@@ -66,6 +67,18 @@ def test_streamed_body() -> None:
     assert rv.is_streamed
     assert rv.get_data() == b"ab"
     assert not rv.is_streamed
+
+
+def test_list_of_text_chunks_reaches_a_wsgi_server_as_bytes() -> None:
+    app = Vial(__name__)
+
+    @app.route("/")
+    def index() -> Response:
+        return Response(["caf", "é", b"!"])
+
+    environ = EnvironBuilder("/").get_environ()
+    body = app(environ, lambda status, headers, exc_info=None: None)
+    assert list(body) == [b"caf", "é".encode(), b"!"]
 
 
 def test_header_values_with_newlines_are_rejected() -> None:

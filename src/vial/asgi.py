@@ -32,6 +32,8 @@ Receive = t.Callable[[], t.Awaitable[Message]]
 Send = t.Callable[[Message], t.Awaitable[None]]
 
 _header_keys: dict[str, bytes] = {}
+#: Response header names and their bytes.
+_header_names: dict[str, bytes] = {}
 
 
 class ASGIRequest(Request):
@@ -67,7 +69,13 @@ class ASGIRequest(Request):
         return value.decode("latin-1") if value is not None else None
 
     def _has_cookie_header(self) -> bool:
-        return self._first_raw_header(b"cookie") is not None
+        # Asked of every request: _first_raw_header written out.
+        if "_header_map" in self.__dict__:
+            return b"cookie" in self._header_map
+        for key, _ in self.scope["headers"]:  # noqa: SIM110 - any() costs a generator
+            if key == b"cookie":
+                return True
+        return False
 
     def _host_header(self) -> str | None:
         value = self._first_raw_header(b"host")
@@ -269,13 +277,7 @@ async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
                 body = b"".join(chunks)
             except TypeError:
                 body = b"".join(_encoded(chunks))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": code,
-                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-            }
-        )
+        await send(_start_message(response, headers))
         await send({"type": "http.response.body", "body": body})
     else:
         await send_response(response, request.method, send)
@@ -416,11 +418,20 @@ async def send_response(response: Response, method: str, send: Send) -> None:
 
 
 def _start_message(response: Response, headers: list[tuple[str, str]]) -> Message:
-    return {
-        "type": "http.response.start",
-        "status": response._status_code,
-        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-    }
+    """The ``http.response.start`` message: status and headers as bytes."""
+    raw: list[tuple[bytes, bytes]] = []
+    # A loop costs less than a list comprehension's function call for a few headers.
+    for name, value in headers:
+        raw.append((_header_names.get(name) or _header_name(name), value.encode("latin-1")))
+    return {"type": "http.response.start", "status": response._status_code, "headers": raw}
+
+
+def _header_name(name: str) -> bytes:
+    """``name`` encoded, remembered while fewer than 512 distinct names were seen."""
+    raw = name.encode("latin-1")
+    if len(_header_names) < 512:
+        _header_names[name] = raw
+    return raw
 
 
 def _encoded(chunks: Iterable[str | bytes]) -> Iterable[bytes]:

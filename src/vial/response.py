@@ -198,6 +198,9 @@ class Response:
             self.response: Iterable[bytes] = []
         elif isinstance(response, (str, bytes, bytearray)):
             self.set_data(response)
+        elif type(response) is list:
+            # Servers are handed a list as it is: its text is encoded here, once.
+            self.response = [c.encode() if isinstance(c, str) else c for c in response]
         else:
             self.response = response  # type: ignore[assignment]
 
