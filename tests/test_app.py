@@ -262,6 +262,13 @@ def test_form_post_losing_its_body_is_explained_in_debug_mode(
     assert client.get("/user").status_code == 301
 
 
+def test_followed_308_sends_the_form_again(app: Vial, client: VialClient) -> None:
+    _user_form_app(app)
+    rv = client.post("/user", data={"status": "kept"}, follow_redirects=True)
+    assert [r.status_code for r in rv.history] == [308]
+    assert rv.text == "kept"
+
+
 def test_form_post_redirect_without_debug_is_a_plain_redirect(
     app: Vial, client: VialClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -96,7 +96,11 @@ class _ASGIBridge:
         preserve = environ.get("werkzeug.debug.preserve_context")
         if preserve is not None:
             scope["vial.preserve_context"] = preserve
-        body = environ["wsgi.input"].read()
+        stream = environ["wsgi.input"]
+        body = stream.read()
+        if getattr(stream, "seekable", lambda: False)():
+            # A followed 307 or 308 redirect sends the same stream again.
+            stream.seek(0)
         sent = False
         out: dict[str, t.Any] = {"body": []}
 
