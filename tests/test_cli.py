@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -19,8 +20,10 @@ from click.testing import CliRunner, Result
 
 from vial import Blueprint, Vial, current_app
 from vial.cli import (
+    CertParamType,
     NoAppException,
     ScriptInfo,
+    SeparatedPathType,
     VialGroup,
     cli,
     find_app_by_string,
@@ -32,6 +35,7 @@ from vial.cli import (
     routes_command,
     run_app,
     shell_command,
+    show_server_banner,
     with_appcontext,
 )
 
@@ -628,6 +632,67 @@ def test_run_cert_and_key(served: list[dict[str, object]], tmp_path: Path) -> No
     result = invoke("--app", "hello", "run", "--port", port, "--cert", str(cert), "--key", str(key))
     assert result.exit_code == 0, result.output
     assert served[0]["ssl_context"] == (str(cert), str(key))
+
+
+def test_cert_param_type_takes_a_file(tmp_path: Path) -> None:
+    cert = tmp_path / "server.crt"
+    cert.write_text("")
+    assert CertParamType().name == "path"
+    assert CertParamType()(str(cert)) == str(cert.resolve())
+
+
+def test_cert_param_type_adhoc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "cryptography", None)  # not installed
+    with pytest.raises(click.BadParameter, match="needs the cryptography package"):
+        CertParamType()("adhoc")
+    monkeypatch.setitem(sys.modules, "cryptography", types.ModuleType("cryptography"))
+    assert CertParamType()("AdHoc") == "adhoc"
+
+
+def test_cert_param_type_imports_an_ssl_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    module = types.SimpleNamespace(context=context, not_a_context="text")
+    monkeypatch.setitem(sys.modules, "tls_settings", module)
+    assert CertParamType()("tls_settings:context") is context
+    with pytest.raises(click.BadParameter, match="not a file, 'adhoc', or the import path"):
+        CertParamType()("tls_settings:not_a_context")
+
+
+def test_cert_param_type_refuses_anything_else() -> None:
+    with pytest.raises(click.BadParameter, match=r"'no-such-file\.pem' is not a file"):
+        CertParamType()("no-such-file.pem")
+
+
+def test_separated_path_type(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.cfg", tmp_path / "b.cfg"
+    first.write_text("")
+    value = os.pathsep.join([str(first), "", str(second)])
+    assert SeparatedPathType().convert(value, None, None) == [str(first), str(second)]
+    assert SeparatedPathType().convert(["x", "y"], None, None) == ["x", "y"]  # converted
+    with pytest.raises(click.BadParameter, match=r"b\.cfg"):
+        SeparatedPathType(exists=True).convert(value, None, None)
+
+
+def test_run_exclude_patterns(served: list[dict[str, object]]) -> None:
+    patterns = os.pathsep.join(["*.tmp", "cache/*"])
+    port = str(free_port())
+    result = invoke("--app", "hello", "run", "--port", port, "--exclude-patterns", patterns)
+    assert result.exit_code == 0, result.output
+    assert served[0]["exclude_patterns"] == ["*.tmp", "cache/*"]
+
+
+def test_show_server_banner(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    show_server_banner(True, "hello:app")
+    show_server_banner(False, None)
+    assert capsys.readouterr().out == (
+        " * Serving vial app 'hello:app'\n * Debug mode: on\n * Debug mode: off\n"
+    )
+    monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")  # the reloader's child process
+    show_server_banner(True, "hello:app")
+    assert capsys.readouterr().out == ""
 
 
 def test_app_run_is_ignored_inside_the_command(served: list[dict[str, object]]) -> None:

@@ -140,23 +140,39 @@ def test_every_flask_module_imports_as_vial() -> None:
 def test_a_name_vial_lacks_is_an_attribute_error() -> None:
     run_python(
         """
-        import flask.sessions
+        import flask.sansio.scaffold
 
-        assert not hasattr(flask.sessions, "session_json_serializer")
+        assert not hasattr(flask.sansio.scaffold, "T_route")
         import flask.cli
 
         try:
-            flask.cli.show_server_banner
+            flask.cli.F
         except AttributeError as e:
             assert "vial does not provide" in str(e), e
         else:
-            raise AssertionError("show_server_banner found")
+            raise AssertionError("F found")
         try:
-            from flask.cli import show_server_banner  # noqa: F401
+            from flask.cli import F  # noqa: F401
         except ImportError:
             pass
         else:
-            raise AssertionError("show_server_banner imported")
+            raise AssertionError("F imported")
+        """
+    )
+
+
+def test_cli_and_session_names_are_vials() -> None:
+    run_python(
+        """
+        import vial.cli, vial.sessions
+        from flask.cli import CertParamType, SeparatedPathType, show_server_banner
+        from flask.sessions import SecureCookieSessionInterface, session_json_serializer
+
+        assert CertParamType is vial.cli.CertParamType
+        assert SeparatedPathType is vial.cli.SeparatedPathType
+        assert show_server_banner is vial.cli.show_server_banner
+        assert session_json_serializer is vial.sessions.session_json_serializer
+        assert SecureCookieSessionInterface.serializer is session_json_serializer
         """
     )
 

@@ -41,8 +41,10 @@ from .compat._stub import compat_group
 
 __all__ = [
     "AppGroup",
+    "CertParamType",
     "NoAppException",
     "ScriptInfo",
+    "SeparatedPathType",
     "VialGroup",
     "cli",
     "find_app_by_string",
@@ -55,6 +57,7 @@ __all__ = [
     "pass_script_info",
     "prepare_import",
     "run_app",
+    "show_server_banner",
     "with_appcontext",
 ]
 
@@ -373,34 +376,54 @@ class VialGroup(AppGroup):
 # -- vial run
 
 
-def _convert_cert(ctx: click.Context, param: click.Parameter, value: str | None) -> t.Any:
-    """``--cert``: a certificate file, ``adhoc``, or the import path of an ``ssl.SSLContext``."""
-    from werkzeug.utils import import_string
+# Newer click makes ParamType generic; the releases vial also supports cannot subscript it.
+class CertParamType(click.ParamType):  # type: ignore[type-arg]
+    """The ``--cert`` type: a certificate file, ``adhoc``, or an ``ssl.SSLContext``'s import path.
 
-    if value is None:
-        return None
-    try:
-        import ssl
-    except ImportError:
-        raise click.BadParameter(
-            "serving HTTPS needs a Python built with the ssl module.", ctx, param
-        ) from None
-    if os.path.isfile(value):
-        return os.path.abspath(value)
-    if value.lower() == "adhoc":
+    ``convert`` returns the file's resolved absolute path, the string ``"adhoc"`` (which
+    needs the ``cryptography`` package) or the ``SSLContext`` object, each a
+    value ``run_simple``'s ``ssl_context`` accepts.
+
+    Raises:
+        click.BadParameter: Python has no ``ssl`` module, ``adhoc`` is given
+            without ``cryptography``, or the value is none of the three.
+    """
+
+    name = "path"
+
+    def __init__(self) -> None:
+        self.path_type = click.Path(exists=True, dir_okay=False, resolve_path=True)
+
+    def convert(
+        self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> t.Any:
+        from werkzeug.utils import import_string
+
         try:
-            importlib.import_module("cryptography")
+            import ssl
         except ImportError:
             raise click.BadParameter(
-                "an 'adhoc' certificate needs the cryptography package.", ctx, param
+                "serving HTTPS needs a Python built with the ssl module.", ctx, param
             ) from None
-        return "adhoc"
-    context = import_string(value, silent=True)
-    if isinstance(context, ssl.SSLContext):
-        return context
-    raise click.BadParameter(
-        f"{value!r} is not a file, 'adhoc', or the import path of an SSLContext.", ctx, param
-    )
+        if isinstance(value, ssl.SSLContext):
+            return value
+        text = str(value)
+        if os.path.isfile(text):
+            return self.path_type.convert(text, param, ctx)
+        if text.lower() == "adhoc":
+            try:
+                importlib.import_module("cryptography")
+            except ImportError:
+                raise click.BadParameter(
+                    "an 'adhoc' certificate needs the cryptography package.", ctx, param
+                ) from None
+            return "adhoc"
+        context = import_string(text, silent=True)
+        if isinstance(context, ssl.SSLContext):
+            return context
+        self.fail(
+            f"{text!r} is not a file, 'adhoc', or the import path of an SSLContext.", param, ctx
+        )
 
 
 def _validate_key(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -418,11 +441,21 @@ def _validate_key(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
-def _split_paths(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
-    """Several values in one, separated by ``os.pathsep`` (``:``, or ``;`` on Windows)."""
-    if value is None:
-        return None
-    return [item for item in value.split(os.pathsep) if item]
+class SeparatedPathType(click.Path):
+    """A :class:`click.Path` that takes several paths in one value, separated by ``os.pathsep``.
+
+    ``os.pathsep`` is ``:``, or ``;`` on Windows. ``convert`` returns a list;
+    each item goes through ``click.Path``'s checks (``exists=True`` refuses a
+    missing one), and empty items (``a.cfg::b.cfg``) are skipped.
+    """
+
+    # click.Path.convert returns one path; this one returns a list of them.
+    def convert(  # type: ignore[override]
+        self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> list[t.Any]:
+        items = value if isinstance(value, (list, tuple)) else str(value).split(os.pathsep)
+        convert_one = super().convert
+        return [convert_one(item, param, ctx) for item in items if item]
 
 
 def _ensure_port_free(host: str, port: int) -> None:
@@ -450,13 +483,30 @@ def _ensure_port_free(host: str, port: int) -> None:
             # Other problems (an address not on this machine) the server reports itself.
 
 
+def show_server_banner(debug: bool, app_import_path: str | None) -> None:
+    """Print the lines the development server starts with: the app and debug mode.
+
+    Prints nothing in the reloader's child process (``WERKZEUG_RUN_MAIN`` is
+    ``"true"``), so a restart does not repeat them.
+
+    Args:
+        debug: whether debug mode is on.
+        app_import_path: the app's ``--app`` value, or its name; ``None`` leaves
+            out the line that names it.
+    """
+    if is_running_from_reloader():
+        return
+    if app_import_path is not None:
+        click.echo(f" * Serving vial app '{app_import_path}'")
+    click.echo(f" * Debug mode: {'on' if debug else 'off'}")
+
+
 def _serve(app: t.Any, host: str, port: int, debug: bool, label: str, **options: t.Any) -> None:
     """Print the banner and warnings once, check the port, and run Werkzeug's server."""
     from werkzeug.serving import run_simple
 
+    show_server_banner(debug, label)
     if not is_running_from_reloader():
-        click.echo(f" * Serving vial app '{label}'")
-        click.echo(f" * Debug mode: {'on' if debug else 'off'}")
         if host in _ALL_INTERFACES:
             click.secho(
                 f" * Warning: listening on all interfaces ({host or '0.0.0.0'}): this development"
@@ -484,7 +534,7 @@ def _failing_app(error: Exception) -> t.Callable[..., t.Any]:
 @click.option("--port", "-p", default=5000, show_default=True, help="The port to bind to.")
 @click.option(
     "--cert",
-    callback=_convert_cert,
+    type=CertParamType(),
     is_eager=True,
     help="A certificate file (with --key), 'adhoc', or an SSLContext's import path: serve HTTPS.",
 )
@@ -512,12 +562,12 @@ def _failing_app(error: Exception) -> t.Callable[..., t.Any]:
 )
 @click.option(
     "--extra-files",
-    callback=_split_paths,
+    type=SeparatedPathType(),
     help=f"More files that trigger a reload when they change, separated by {os.pathsep!r}.",
 )
 @click.option(
     "--exclude-patterns",
-    callback=_split_paths,
+    type=SeparatedPathType(),
     help=f"fnmatch patterns of files that never trigger a reload, separated by {os.pathsep!r}.",
 )
 @pass_script_info

@@ -31,10 +31,17 @@ __all__ = [
     "SecureCookieSessionInterface",
     "SessionInterface",
     "SessionMixin",
+    "session_json_serializer",
 ]
 
 _T = t.TypeVar("_T")
 _missing: t.Any = object()
+
+#: The serializer the cookie session interface signs: JSON with tags for
+#: datetime, bytes, tuple, UUID and Markup. Registering a tag on it
+#: (``session_json_serializer.register(...)``) applies to every
+#: :class:`SecureCookieSessionInterface` that keeps the default ``serializer``.
+session_json_serializer = TaggedJSONSerializer()
 
 _NO_SECRET_KEY = (
     "The session is unavailable because no secret key was set. Set app.secret_key"
@@ -334,8 +341,9 @@ class SecureCookieSessionInterface(SessionInterface):
     #: The itsdangerous key derivation.
     key_derivation = "hmac"
     #: Turns the session into text and back; handles datetime, bytes, tuple,
-    #: UUID and Markup besides JSON types.
-    serializer: t.Any = TaggedJSONSerializer()
+    #: UUID and Markup besides JSON types. The module's
+    #: :data:`session_json_serializer`, shared by every instance.
+    serializer: t.Any = session_json_serializer
     #: The class of the sessions :meth:`open_session` returns.
     session_class: type[SecureCookieSession] = SecureCookieSession
 
