@@ -19,11 +19,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import report
-from bench.apps import FRAMEWORKS, select
+from bench.apps import FRAMEWORKS, Framework, select
 from bench.errors import BenchError
+from bench.report import TIMES
 from bench.scenarios import BY_NAME
 from bench.scenarios import select as select_scenarios
 
@@ -67,38 +69,59 @@ def instructions(key: str, scenario: str, n: int, tmp: Path) -> int:
 
 
 def run_callgrind(args: argparse.Namespace) -> None:
-    """Print (and with ``--write`` record) instructions per request per framework."""
+    """Print (and with ``--write`` record) instructions per request: one row per
+    scenario, one column per framework; the valgrind runs go in parallel, one per CPU."""
     if shutil.which("valgrind") is None:
         raise BenchError("valgrind is not installed: apt-get install valgrind")
-    scenario = select_scenarios(args.callgrind)[0].name
+    scenarios = [s.name for s in select_scenarios(args.callgrind)]
     n = args.requests
     frameworks = select(args.frameworks or DEFAULT_FRAMEWORKS, args.interface)
-    lines = [
-        f"Instructions per request, scenario `{scenario}`: (I(200 + {n}) - I(200)) / {n}"
-        " under valgrind --tool=callgrind.",
-        "",
-        "| framework | instructions per request | ÷ vial |",
-        "|---|---:|---:|",
-    ]
-    print("\n".join(lines), flush=True)
-    base: dict[str, float] = {}
+    print(f"callgrind: {len(scenarios)} scenarios x {len(frameworks)} frameworks", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="vial-callgrind-") as tmp_name:
-        for framework in frameworks:
-            if scenario in framework.load().skip:
-                continue
-            tmp = Path(tmp_name)
-            per = (
-                instructions(framework.key, scenario, n, tmp)
-                - instructions(framework.key, scenario, 0, tmp)
-            ) / n
-            if framework.name == "vial":
-                base[framework.interface] = per
-            ratio = per / base[framework.interface] if framework.interface in base else None
-            lines.append(f"| {framework.title} | {per:,.0f} | {f'{ratio:.2f}' if ratio else ''} |")
-            print(lines[-1], flush=True)
+        tmp = Path(tmp_name)
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            runs = {
+                (framework.key, scenario): [
+                    pool.submit(instructions, framework.key, scenario, count, tmp)
+                    for count in (n, 0)
+                ]
+                for scenario in scenarios
+                for framework in frameworks
+                if scenario not in framework.load().skip
+            }
+            per = {case: (done.result() - base.result()) / n for case, (done, base) in runs.items()}
+    body = _table(per, frameworks, scenarios, n)
+    print(body)
     if args.write:
-        body = "\n".join(lines)
-        print(f"wrote {report.write_section(f'callgrind {scenario}', body, ('valgrind',))}")
+        print(f"wrote {report.write_section('callgrind', body, ('valgrind',))}")
+
+
+def _table(
+    per: dict[tuple[str, str], float], frameworks: list[Framework], scenarios: list[str], n: int
+) -> str:
+    """Markdown: instructions per request, and each peer's ratio to vial on its interface."""
+    lines = [
+        f"Instructions per request: (I(200 + {n}) - I(200)) / {n} under valgrind"
+        f" --tool=callgrind ({TIMES} = that ÷ vial on the same interface:"
+        " above 1, vial does less).",
+        "",
+        "| scenario | " + " | ".join(f.title for f in frameworks) + " |",
+        "|---|" + "---:|" * len(frameworks),
+    ]
+    vial = {f.interface: f.key for f in frameworks if f.name == "vial"}
+    for scenario in scenarios:
+        cells = []
+        for framework in frameworks:
+            value = per.get((framework.key, scenario))
+            base = per.get((vial.get(framework.interface, ""), scenario))
+            if value is None:
+                cells.append("n/a")
+            elif base and framework.name != "vial":
+                cells.append(f"{value:,.0f} ({value / base:.2f}{TIMES})")
+            else:
+                cells.append(f"{value:,.0f}")
+        lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

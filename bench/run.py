@@ -33,8 +33,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mode.add_argument("--startup", action="store_true", help="import time and resident memory")
     mode.add_argument(
         "--callgrind",
-        metavar="SCENARIO",
-        help="instructions per request of one scenario under valgrind (vial, Falcon, raw)",
+        metavar="SCENARIOS",
+        help="instructions per request under valgrind (vial, Falcon, raw): comma-separated"
+        " scenarios, or all",
+    )
+    mode.add_argument(
+        "--routing", action="store_true", help="vial's route matching with 10, 100, 1,000 rules"
     )
     mode.add_argument("--list", action="store_true", help="list frameworks and scenarios")
     sel = parser.add_argument_group("selection")
@@ -88,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             for s in SCENARIOS:
                 print(f"{s.name:16} {s.request.method} {s.request.target}: {s.summary}")
             return 0
-        if args.e2e or args.startup or args.callgrind:
+        if args.e2e or args.startup or args.callgrind or args.routing:
             if args.e2e:
                 from bench.e2e import run_e2e
 
@@ -101,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
                 from bench.callgrind import run_callgrind
 
                 run_callgrind(args)
+            if args.routing:
+                from bench.routing_scaling import run_routing
+
+                run_routing(args)
             return 0
         run_inprocess(args)
         return 0
