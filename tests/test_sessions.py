@@ -652,21 +652,13 @@ def test_codec_writes_the_tokens_itsdangerous_writes(
     ids=["sha256", "concat", "django-concat", "none", "salt"],
 )
 def test_codec_follows_the_interface_settings(
-    app: Vial, client: VialClient, frozen_time: float, settings: dict[str, Any]
+    counter_app: Vial, client: VialClient, frozen_time: float, settings: dict[str, Any]
 ) -> None:
+    app = counter_app
     interface = type("Custom", (SecureCookieSessionInterface,), settings)()
     app.session_interface = interface
 
-    @app.route("/set")
-    def set_value() -> str:
-        session["value"] = "set"
-        return ""
-
-    @app.route("/get")
-    def get_value() -> str:
-        return str(session.get("value"))
-
-    client.get("/set")
+    client.get("/set/set")
     cookie = client.get_cookie("session")
     assert cookie is not None
     serializer = interface.get_signing_serializer(app)
@@ -867,7 +859,8 @@ def test_session_cookies_are_interchangeable_with_flask(
     assert flask_client.get("/load").text == "same"
 
 
-def test_overridden_signing_serializer_is_used(app: Vial, client: VialClient) -> None:
+def test_overridden_signing_serializer_is_used(counter_app: Vial, client: VialClient) -> None:
+    app = counter_app
     from itsdangerous import URLSafeTimedSerializer
 
     used: list[str] = []
@@ -879,16 +872,7 @@ def test_overridden_signing_serializer_is_used(app: Vial, client: VialClient) ->
 
     app.session_interface = Custom()
 
-    @app.route("/set")
-    def set_value() -> str:
-        session["value"] = "set"
-        return ""
-
-    @app.route("/get")
-    def get_value() -> str:
-        return str(session.get("value"))
-
-    client.get("/set")
+    client.get("/set/set")
     cookie = client.get_cookie("session")
     assert cookie is not None
     assert URLSafeTimedSerializer("custom key", salt="custom").loads(cookie.value) == {
