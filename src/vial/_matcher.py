@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import threading
 from bisect import insort
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._converters import _IDENTITY_TO_PYTHON
@@ -155,15 +155,26 @@ def _pattern_key(entry: tuple[_Pattern, Any]) -> tuple[Any, ...]:
 # --- the interpreted search -------------------------------------------------------------
 
 
-def _end(node: _Node, values: tuple[str, ...], method: str, allowed: set[str]) -> _Match | None:
-    """Choose a rule of a node the whole path led to."""
-    for rule in node.rules:
+def _first_match(
+    rules: Iterable[Rule], values: tuple[str, ...], method: str, allowed: set[str]
+) -> _Match | None:
+    """The first of ``rules`` that takes ``method`` and converts ``values``; the methods
+    of the others that convert them go to ``allowed`` (for a 405's ``Allow``)."""
+    for rule in rules:
         if method in rule._accept:
             args = rule._convert(values)
             if args is not None:
                 return rule, args
         elif rule._convert(values) is not None:
             allowed.update(rule._accept)
+    return None
+
+
+def _end(node: _Node, values: tuple[str, ...], method: str, allowed: set[str]) -> _Match | None:
+    """Choose a rule of a node the whole path led to."""
+    found = _first_match(node.rules, values, method, allowed)
+    if found is not None:
+        return found
     slashed = node.static.get("")
     if slashed is not None:
         for rule in slashed.rules:
@@ -231,15 +242,8 @@ def _walk(
             return found
     if last and not segment:
         # '/foo/' also matches a rule '/foo' that does not insist on its slashes.
-        for rule in node.rules:
-            if rule.strict_slashes:
-                continue
-            if method in rule._accept:
-                args = rule._convert(values)
-                if args is not None:
-                    return rule, args
-            elif rule._convert(values) is not None:
-                allowed.update(rule._accept)
+        lenient = (rule for rule in node.rules if not rule.strict_slashes)
+        return _first_match(lenient, values, method, allowed)
     return None
 
 
