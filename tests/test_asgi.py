@@ -315,3 +315,61 @@ def test_async_hooks_of_an_unmatched_request_stay_on_the_loop(app: Vial) -> None
     recorder = run(app, http_scope("/missing"), [])
     assert recorder.sent[0]["status"] == 404
     assert threads == [threading.main_thread().ident]
+
+
+def test_repeated_headers_are_all_kept(app: Vial) -> None:
+    app.add_url_rule(
+        "/",
+        "index",
+        lambda: f"{request.headers.getlist('x-tag')}|{sorted(request.cookies.items())}",
+    )
+    headers = [
+        (b"host", b"testserver"),
+        (b"x-tag", b"one"),
+        (b"cookie", b"a=1"),
+        (b"x-tag", b"two"),
+        (b"cookie", b"b=2"),
+    ]
+    # Two Cookie headers are one cookie list, as HTTP/2 servers send them.
+    assert body_of(run(app, http_scope(headers=headers), [])) == (
+        b"['one', 'two']|[('a', '1'), ('b', '2')]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ([(b"host", "b\u00fccher..de".encode())], 400),  # cannot be IDNA-encoded
+        ([(b"host", b"testserver")], 404),
+        ([(b"user-agent", b"no host at all")], 404),
+    ],
+)
+def test_unmatched_request_checks_the_host(
+    app: Vial, headers: list[tuple[bytes, bytes]], status: int
+) -> None:
+    recorder = run(app, http_scope("/missing", headers=headers), [])
+    assert recorder.sent[0]["status"] == status
+
+
+def test_unmatched_request_checks_the_host_after_headers_were_read(app: Vial) -> None:
+    @app.before_request
+    def read_a_header() -> None:
+        request.headers.get("user-agent")  # builds the header map before the 404
+
+    app.add_url_rule("/", "index", lambda: "x")
+    bad = [(b"host", "b\u00fccher..de".encode()), (b"user-agent", b"t")]
+    assert run(app, http_scope("/missing", headers=bad), []).sent[0]["status"] == 400
+    good = [(b"host", b"testserver"), (b"user-agent", b"t")]
+    assert run(app, http_scope("/missing", headers=good), []).sent[0]["status"] == 404
+
+
+def test_a_list_body_assigned_after_construction_is_encoded(app: Vial) -> None:
+    from vial import Response
+
+    def index() -> Response:
+        rv = Response()
+        rv.response = ["caf", "é", b"!"]
+        return rv
+
+    app.add_url_rule("/", "index", index)
+    assert body_of(run(app, http_scope(), [])) == "café!".encode()
