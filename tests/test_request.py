@@ -8,6 +8,7 @@ import json
 import pytest
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 from werkzeug.exceptions import BadRequestKeyError
+from werkzeug.test import EnvironBuilder
 
 from vial import Vial, request
 from vial.debughelpers import DebugFilesKeyError, attach_enctype_error_multidict
@@ -394,3 +395,35 @@ def test_invalid_json_after_a_silent_read_is_still_400(app: Vial, client: VialCl
 
     assert client.post("/", data=b"{bad", content_type="application/json").status_code == 400
     assert client.post("/", data=b'{"a": 1}', content_type="application/json").text == "{'a': 1}"
+
+
+def test_form_of_bodies_that_are_not_forms_is_empty(app: Vial, client: VialClient) -> None:
+    @app.route("/", methods=["GET", "POST"])
+    def index() -> dict[str, object]:
+        return {
+            "form": request.form.to_dict(),
+            "files": list(request.files),
+            "values": request.values.to_dict(flat=False),
+        }
+
+    assert client.get("/?a=1").json == {"form": {}, "files": [], "values": {"a": ["1"]}}
+    # No Content-Type at all, then a JSON body: neither is form data.
+    rv = client.post("/?a=1", data=b"a=2", content_type="")
+    assert rv.json == {"form": {}, "files": [], "values": {"a": ["1"]}}
+    rv = client.post("/?a=1", json={"a": "3"})
+    assert rv.json == {"form": {}, "files": [], "values": {"a": ["1"]}}
+
+
+def test_declared_multipart_length_over_the_limit_is_413(app: Vial) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.post("/")
+    def index() -> str:
+        return str(dict(request.form))
+
+    environ = EnvironBuilder(
+        "/", method="POST", data=b"x" * 50, content_type="multipart/form-data; boundary=b"
+    ).get_environ()
+    statuses: list[str] = []
+    app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    assert statuses == ["413 REQUEST ENTITY TOO LARGE"]
