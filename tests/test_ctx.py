@@ -239,3 +239,40 @@ def test_popping_contexts_out_of_order_is_an_error(app: Vial) -> None:
         outer.pop()
     # As in Flask, the variable is still reset to what it was before ``outer``.
     assert not has_app_context()
+
+
+def test_teardown_signals_reach_receivers_connected_after_the_first_request(
+    app: Vial, client: VialClient
+) -> None:
+    from vial.signals import appcontext_tearing_down, request_tearing_down
+
+    app.add_url_rule("/", "index", lambda: "ok")
+    client.get("/")  # setup is frozen, with no teardown function
+    seen: list[tuple[str, object]] = []
+
+    def on_request(sender: Vial, exc: object = None, **extra: object) -> None:
+        seen.append(("request", exc))
+
+    def on_appcontext(sender: Vial, exc: object = None, **extra: object) -> None:
+        seen.append(("appcontext", exc))
+
+    with request_tearing_down.connected_to(on_request, app):
+        with appcontext_tearing_down.connected_to(on_appcontext, app):
+            assert client.get("/").text == "ok"
+    assert seen == [("request", None), ("appcontext", None)]
+
+
+def test_uploaded_files_are_closed_after_the_request(app: Vial, client: VialClient) -> None:
+    import io
+
+    uploads: list[object] = []
+
+    @app.post("/")
+    def upload() -> str:
+        uploads.append(request.files["file"])
+        return "ok"
+
+    client.get("/missing")  # setup is frozen, with no teardown function
+    rv = client.post("/", data={"file": (io.BytesIO(b"data"), "a.txt")})
+    assert rv.text == "ok"
+    assert uploads[0].stream.closed  # type: ignore[attr-defined]

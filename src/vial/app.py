@@ -293,6 +293,9 @@ class Vial(Scaffold):
         self._async_views: dict[str | None, bool] = {}
         self._fast_text = False
         self._has_teardown_funcs = True
+        #: True once setup is frozen with no teardown function: pop skips _teardown
+        #: unless a signal has receivers or the request holds uploads.
+        self._quiet_teardown = False
         #: False while raise_routing_exception must see every routing error.
         self._plain_routing_errors = False
         self._domain_mode = 0
@@ -707,6 +710,7 @@ class Vial(Scaffold):
             self._fast_text = self.response_class is Response
             self._domain_mode = self._find_domain_mode()
             self._has_teardown_funcs = any(self.teardown_request_funcs.values())
+            self._quiet_teardown = not (self._has_teardown_funcs or self.teardown_appcontext_funcs)
             self._plain_routing_errors = (
                 type(self).raise_routing_exception is Vial.raise_routing_exception
             )

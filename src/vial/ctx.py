@@ -292,9 +292,16 @@ class RequestContext(AppContext):
         token = self._token
         try:
             if token is not None and not self._nested and not self._held:
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
-                self.app._teardown(self, exc)
+                app = self.app
+                if (
+                    not app._quiet_teardown
+                    or self.request._uploads
+                    or signals.request_tearing_down.receivers
+                    or signals.appcontext_tearing_down.receivers
+                ):
+                    if exc is _sentinel:
+                        exc = sys.exc_info()[1]
+                    app._teardown(self, exc)
         finally:
             if token is None or self._nested:
                 _pop_token(self)
