@@ -373,3 +373,40 @@ def test_a_list_body_assigned_after_construction_is_encoded(app: Vial) -> None:
 
     app.add_url_rule("/", "index", index)
     assert body_of(run(app, http_scope(), [])) == "café!".encode()
+
+
+@pytest.mark.parametrize(
+    ("method", "first_headers"),
+    [
+        ("GET", []),
+        ("GET", [(b"content-length", b"4")]),  # the body check stops before the cookie
+        ("POST", [(b"content-length", b"4")]),
+    ],
+)
+def test_untouched_permanent_session_is_refreshed_over_asgi(
+    app: Vial, method: str, first_headers: list[tuple[bytes, bytes]]
+) -> None:
+    from vial import session
+
+    app.secret_key = "test secret"
+
+    @app.route("/login")
+    def login() -> str:
+        session.permanent = True
+        session["user"] = "ann"
+        return ""
+
+    app.add_url_rule("/ignored", "ignored", lambda: "", methods=["GET", "POST"])
+    cookie = app.test_client().get("/login").headers["Set-Cookie"].split(";")[0]
+    headers = [(b"host", b"testserver"), *first_headers, (b"cookie", cookie.encode())]
+    recorder = run(
+        app,
+        http_scope("/ignored", method=method, headers=headers),
+        [{"type": "http.request", "body": b"data"}],
+    )
+    sent = dict(recorder.sent[0]["headers"])
+    assert sent[b"Vary"] == b"Cookie"
+    assert sent[b"Set-Cookie"].startswith(b"session=")
+    # Without the cookie, nothing is opened and nothing is sent.
+    recorder = run(app, http_scope("/ignored", headers=[(b"host", b"testserver")]), [])
+    assert b"Set-Cookie" not in dict(recorder.sent[0]["headers"])

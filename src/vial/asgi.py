@@ -68,8 +68,14 @@ class ASGIRequest(Request):
         value = self._header_map.get(key)
         return value.decode("latin-1") if value is not None else None
 
+    #: Whether the scope has a ``Cookie`` header, when :func:`serve` saw it (else None).
+    _cookie_seen: bool | None = None
+
     def _has_cookie_header(self) -> bool:
         # Asked of every request: _first_raw_header written out.
+        seen = self._cookie_seen
+        if seen is not None:
+            return seen
         if "_header_map" in self.__dict__:
             return b"cookie" in self._header_map
         for key, _ in self.scope["headers"]:  # noqa: SIM110 - any() costs a generator
@@ -234,17 +240,25 @@ async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
         await _serve_other(app, scope, receive, send)
         return
     body: bytes | None = b""
+    cookie: bool | None = None
     if scope["method"] not in _BODILESS_METHODS:
         body = await _receive_body(app, scope, receive)
     else:
-        # A GET or HEAD that declares a body still gets it read.
+        # A GET or HEAD that declares a body still gets it read. The same pass
+        # notes a Cookie header, which saving the session asks about.
+        cookie = False
         for key, _ in scope["headers"]:
-            if key == b"content-length" or key == b"transfer-encoding":
+            if key == b"cookie":
+                cookie = True
+            elif key == b"content-length" or key == b"transfer-encoding":
                 body = await _receive_body(app, scope, receive)
+                cookie = None
                 break
     if body is _DISCONNECTED:
         return
     request = ASGIRequest(scope, body, app)
+    if cookie is not None:
+        request._cookie_seen = cookie
     ctx = RequestContext(app, request)
     if "vial.preserve_context" in scope:
         ctx._preserve = scope["vial.preserve_context"]
