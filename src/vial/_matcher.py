@@ -187,6 +187,21 @@ def _end(node: _Node, values: tuple[str, ...], method: str, allowed: set[str]) -
     return None
 
 
+def _descend(
+    child: _Node,
+    segments: Sequence[str],
+    i: int,
+    n: int,
+    values: tuple[str, ...],
+    method: str,
+    allowed: set[str],
+) -> _Match | None:
+    """Go on in ``child``, which ``segments[i]`` led to: its rules when that was the last."""
+    if i + 1 == n:
+        return _end(child, values, method, allowed)
+    return _walk(child, segments, i + 1, n, values, method, allowed)
+
+
 def _walk(
     node: _Node,
     segments: Sequence[str],
@@ -201,10 +216,7 @@ def _walk(
     last = i + 1 == n
     child = node.static.get(segment)
     if child is not None:
-        if last:
-            found = _end(child, values, method, allowed)
-        else:
-            found = _walk(child, segments, i + 1, n, values, method, allowed)
+        found = _descend(child, segments, i, n, values, method, allowed)
         if found is not None:
             return found
     for pattern, child in node.dynamic:
@@ -234,10 +246,7 @@ def _walk(
             if found is not None:
                 return found
             continue
-        if last:
-            found = _end(child, got, method, allowed)
-        else:
-            found = _walk(child, segments, i + 1, n, got, method, allowed)
+        found = _descend(child, segments, i, n, got, method, allowed)
         if found is not None:
             return found
     if last and not segment:
