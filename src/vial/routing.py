@@ -503,35 +503,14 @@ class Map:
         slash, default-value and ``redirect_to`` redirects.
         """
         if domain is None:
-            table = self._default_table
-            if table is None:
-                domain = self._default_domain
-            else:
-                # The usual case, inlined: static paths are a dict lookup, other paths
-                # one call into the compiled search of the only table.
-                rules = table.static.get(path)
-                if rules is not None:
-                    for rule in rules:
-                        if method in rule._accept:
-                            if rule._fast:
-                                defaults = rule._defaults
-                                return rule, (dict(defaults) if defaults else {})
-                            break
-                try:
-                    found = table.match(path, method)
-                except _SlashRequired:
-                    raise RequestRedirect(_location(path + "/", query_string)) from None
-                except _WrongMethod:
-                    found, wrong = None, True
-                except _Unfinished as e:
-                    found, wrong = e.found, False
-                else:
-                    if found is not None or "//" not in path:
-                        return found  # a match, or a 404 with no slashes to merge
-                    wrong = False
-                return self._finish(found, wrong, path, method, self._default_domain, query_string)
-        table = self._static_domains.get(domain)
+            domain = self._default_domain
+            # The usual case: the default domain is the only one, with one table.
+            single = self._default_table
+        else:
+            single = None
+        table = single if single is not None else self._static_domains.get(domain)
         if table is not None:
+            # A static path is a dict lookup.
             rules = table.static.get(path)
             if rules is not None:
                 for rule in rules:
@@ -541,14 +520,24 @@ class Map:
                             return rule, (dict(defaults) if defaults else {})
                         break
         try:
-            found = self._search(path, method, domain)
+            # The usual case is one call into the compiled search of the only table.
+            found = (
+                single.match(path, method)
+                if single is not None
+                else self._search(path, method, domain)
+            )
         except _SlashRequired:
             raise RequestRedirect(_location(path + "/", query_string)) from None
         except _WrongMethod:
-            return self._finish(None, True, path, method, domain, query_string)
+            found, wrong = None, True
         except _Unfinished as e:
-            found = e.found
-        return self._finish(found, False, path, method, domain, query_string)
+            found, wrong = e.found, False
+        else:
+            # A compiled search returns only matches that need no finishing.
+            if found is not None or "//" not in path:
+                return found  # a match, or a 404 with no slashes to merge
+            wrong = False
+        return self._finish(found, wrong, path, method, domain, query_string)
 
     def _search(self, path: str, method: str, domain: str) -> _Match | None:
         """Search the tables of ``domain``; raise as the compiled searches do."""
