@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: test lint demo bench bench-quick docs docs-serve clean compat
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py src/vial/_speedups.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -1,14 +1,34 @@
-"""Decoding urlencoded data: vial's parser agrees with the standard library's."""
+"""Decoding urlencoded data: vial's parser agrees with the standard library's.
+
+Every test that decodes runs twice: with the compiled loop (``vial._speedups``)
+and with its pure-Python version.
+"""
 
 from __future__ import annotations
 
 import random
+import typing as t
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 import pytest
 from werkzeug.exceptions import BadRequestKeyError, RequestEntityTooLarge
 
+from vial import _urlencoded
 from vial._urlencoded import parse_query, parse_urlencoded
+
+from .compiled import compiled
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def implementation(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., t.Any]:
+    """The decoding loop under test, installed where the parsers call it."""
+    parse = _urlencoded._parse_python if request.param == "python" else compiled("parse")
+    monkeypatch.setattr(_urlencoded, "_parse", parse)
+    return parse
+
 
 # Separators, escapes (valid, truncated, invalid, of separators and controls),
 # the bytes the decoder marks separators with, backslashes and non-ASCII text.
@@ -39,6 +59,7 @@ def test_agrees_with_parse_qsl() -> None:
         # A WSGI server hands the query over as Latin-1 text of its bytes.
         wsgi_text = data.encode().decode("latin-1")
         assert parse_query(wsgi_text).to_dict(flat=False) == expected, data
+        assert parse_query(data.encode()).to_dict(flat=False) == expected, data
 
 
 @pytest.mark.parametrize(
@@ -77,3 +98,39 @@ def test_too_many_parts() -> None:
     assert len(parse_urlencoded(b"a=1&b=2&c=3", max_parts=3)) == 3
     with pytest.raises(RequestEntityTooLarge):
         parse_urlencoded(b"a=1&b=2&c=3&d=4", max_parts=3)
+
+
+def test_long_data() -> None:
+    # Longer than the compiled loop's buffer on the stack.
+    value = "%C3%A9+x" * 500
+    params = parse_urlencoded(f"a={value}&b=1&a=2".encode())
+    assert params.getlist("a") == ["é x" * 500, "2"]
+    assert params["b"] == "1"
+
+
+def test_text_beyond_latin1_is_read_as_text() -> None:
+    # Not what a WSGI server hands over, but a caller may: read as its UTF-8 bytes.
+    assert parse_query("name=€&q=%E2%82%AC").to_dict(flat=False) == {
+        "name": ["€"],
+        "q": ["€"],
+    }
+
+
+def test_parse_makes_the_class_it_is_given(implementation: Callable[..., t.Any]) -> None:
+    class Pairs(dict[str, list[str]]):
+        def __init__(self) -> None:
+            raise AssertionError("not called")
+
+    pairs = implementation(Pairs, b"a=1&a=2")
+    assert type(pairs) is Pairs
+    assert pairs == {"a": ["1", "2"]}
+
+
+def test_compiled_parse_refuses_other_types() -> None:
+    parse = compiled("parse")
+    with pytest.raises(TypeError):
+        parse(dict, bytearray(b"a=1"))
+    with pytest.raises(TypeError):
+        parse(list, b"a=1")
+    with pytest.raises(TypeError):
+        parse(dict)

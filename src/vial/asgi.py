@@ -16,8 +16,9 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ._async import is_async_callable, run_in_thread
+from ._compiled import compiled_or
 from ._lazy import lazy
-from ._urlencoded import EMPTY, parse_urlencoded
+from ._urlencoded import EMPTY, parse_query
 from .ctx import RequestContext
 from .request import Request
 from .response import Response, bodiless_headers
@@ -67,9 +68,6 @@ class ASGIRequest(Request):
             key = _header_keys[name] = name.encode("latin-1")
         value = self._header_map.get(key)
         return value.decode("latin-1") if value is not None else None
-
-    #: Whether the scope has a ``Cookie`` header, when :func:`serve` saw it (else None).
-    _cookie_seen: bool | None = None
 
     def _has_cookie_header(self) -> bool:
         # Asked of every request: _first_raw_header written out.
@@ -147,7 +145,7 @@ class ASGIRequest(Request):
     def args(self) -> ImmutableMultiDict[str, str]:
         """The parsed query string."""
         query: bytes | None = self.scope.get("query_string")
-        return parse_urlencoded(query) if query else EMPTY
+        return parse_query(query) if query else EMPTY
 
     def _input_stream(self) -> t.IO[bytes]:
         if self._body is None:
@@ -291,7 +289,7 @@ async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
                 body = b"".join(chunks)
             except TypeError:
                 body = b"".join(_encoded(chunks))
-        await send(_start_message(response, headers))
+        await send(_start_message(response._status_code, headers))
         await send({"type": "http.response.body", "body": body})
     else:
         await send_response(response, request.method, send)
@@ -411,7 +409,7 @@ async def send_response(response: Response, method: str, send: Send) -> None:
     ``serve`` sends a buffered body (a list and no ``call_on_close``) itself.
     """
     headers = bodiless_headers(response)
-    await send(_start_message(response, headers or response._headers_list))
+    await send(_start_message(response._status_code, headers or response._headers_list))
     body = response.response
     if headers is not None or method == "HEAD":
         await send({"type": "http.response.body", "body": b""})
@@ -431,13 +429,16 @@ async def send_response(response: Response, method: str, send: Send) -> None:
         await run_in_thread(response.close)
 
 
-def _start_message(response: Response, headers: list[tuple[str, str]]) -> Message:
-    """The ``http.response.start`` message: status and headers as bytes."""
+def _python_start_message(status: int, headers: list[tuple[str, str]]) -> Message:
+    """The ``http.response.start`` message: status and headers as bytes.
+
+    The pure-Python version of ``vial._speedups.start_message``.
+    """
     raw: list[tuple[bytes, bytes]] = []
     # A loop costs less than a list comprehension's function call for a few headers.
     for name, value in headers:
         raw.append((_header_names.get(name) or _header_name(name), value.encode("latin-1")))
-    return {"type": "http.response.start", "status": response._status_code, "headers": raw}
+    return {"type": "http.response.start", "status": status, "headers": raw}
 
 
 def _header_name(name: str) -> bytes:
@@ -446,6 +447,9 @@ def _header_name(name: str) -> bytes:
     if len(_header_names) < 512:
         _header_names[name] = raw
     return raw
+
+
+_start_message = compiled_or(_python_start_message, "start_message")
 
 
 def _encoded(chunks: Iterable[str | bytes]) -> Iterable[bytes]:

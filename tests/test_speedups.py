@@ -1,0 +1,156 @@
+"""The compiled twins in ``vial._speedups`` behave as their pure-Python versions.
+
+Each test runs on both; the urlencoded decoder's twins are tested in
+test_urlencoded.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import typing as t
+
+import pytest
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequestKeyError
+
+from vial import _urlencoded, asgi
+
+from .compiled import compiled
+
+
+@pytest.fixture(params=["compiled", "python"])
+def first_values(request: pytest.FixtureRequest) -> type[ImmutableMultiDict[str, str]]:
+    """An immutable multidict class on the ``FirstValues`` lookups under test."""
+    python = request.param == "python"
+    base = _urlencoded._PythonFirstValues if python else compiled("FirstValues")
+
+    class Params(base, ImmutableMultiDict):  # type: ignore[misc, valid-type, type-arg]
+        def __missing__(self, key: str) -> t.NoReturn:
+            raise BadRequestKeyError(key)
+
+    return Params
+
+
+def test_first_value_of_each_key(first_values: type[ImmutableMultiDict[str, str]]) -> None:
+    params = first_values([("page", "2"), ("page", "3"), ("q", "x")])
+    assert params["page"] == "2"
+    assert params.get("page") == "2"
+    assert params.get("q", "default") == "x"
+    assert params.getlist("page") == ["2", "3"]
+    assert params.to_dict() == {"page": "2", "q": "x"}
+
+
+def test_missing_key(first_values: type[ImmutableMultiDict[str, str]]) -> None:
+    params = first_values([("a", "1")])
+    with pytest.raises(BadRequestKeyError) as caught:
+        params["b"]
+    assert caught.value.args == ("b",)
+    assert params.get("b") is None
+    assert params.get("b", "d") == "d"
+    assert params.get("b", default="d", type=int) == "d"
+
+
+def test_empty_list_is_missing(first_values: type[ImmutableMultiDict[str, str]]) -> None:
+    params = first_values()
+    dict.__setitem__(params, "a", [])
+    with pytest.raises(BadRequestKeyError):
+        params["a"]
+    assert params.get("a", "d") == "d"
+
+
+def test_get_converts(first_values: type[ImmutableMultiDict[str, str]]) -> None:
+    params = first_values([("n", "42"), ("x", "forty")])
+    assert params.get("n", type=int) == 42
+    assert params.get("n", 0, int) == 42
+    assert params.get(key="n", type=int) == 42
+    # A conversion that fails with ValueError or TypeError gives the default.
+    assert params.get("x", -1, type=int) == -1
+    assert params.get("x", -1, type=lambda v: None + v) == -1
+
+    def refuse(value: str) -> t.NoReturn:
+        raise LookupError(value)
+
+    # Other errors are not the lookup's to hide.
+    with pytest.raises(LookupError):
+        params.get("x", type=refuse)
+
+
+def test_get_arguments_as_python_checks_them(
+    first_values: type[ImmutableMultiDict[str, str]],
+) -> None:
+    params = first_values([("a", "1")])
+    get = t.cast(t.Any, params.get)
+    for call in (
+        lambda: get(),
+        lambda: get("a", None, None, None),
+        lambda: get("a", kind=int),
+        lambda: get("a", key="a"),
+    ):
+        with pytest.raises(TypeError):
+            call()
+
+
+def test_unhashable_key(first_values: type[ImmutableMultiDict[str, str]]) -> None:
+    params = first_values([("a", "1")])
+    with pytest.raises(TypeError):
+        params[["a"]]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        params.get(["a"])  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=["compiled", "python"])
+def start_message(request: pytest.FixtureRequest) -> t.Callable[..., dict[str, t.Any]]:
+    if request.param == "python":
+        return asgi._python_start_message
+    return compiled("start_message")  # type: ignore[no-any-return]
+
+
+def test_start_message(start_message: t.Callable[..., dict[str, t.Any]]) -> None:
+    headers = [("Content-Type", "text/plain; charset=utf-8"), ("X-Name", "caf\xe9")]
+    assert start_message(201, headers) == {
+        "type": "http.response.start",
+        "status": 201,
+        "headers": [(b"Content-Type", b"text/plain; charset=utf-8"), (b"X-Name", b"caf\xe9")],
+    }
+    assert start_message(204, [])["headers"] == []
+    assert start_message(200, [["X-List", "pair"]])["headers"] == [(b"X-List", b"pair")]
+
+
+def test_start_message_refuses_what_latin1_cannot_carry(
+    start_message: t.Callable[..., dict[str, t.Any]],
+) -> None:
+    with pytest.raises(UnicodeEncodeError):
+        start_message(200, [("X-Euro", "\u20ac")])
+    with pytest.raises((TypeError, AttributeError)):
+        start_message(200, [("X-Number", 1)])
+    with pytest.raises(ValueError):
+        start_message(200, [("X-Three", "a", "b")])
+
+
+def test_vial_works_without_the_extension() -> None:
+    # As where no compiler was at hand: the pure-Python versions stand in.
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["vial._speedups"] = None  # makes "import vial._speedups" fail
+        from vial import Vial, request
+        from vial import _urlencoded, asgi
+
+        assert _urlencoded._parse is _urlencoded._parse_python
+        assert asgi._start_message is asgi._python_start_message
+        assert _urlencoded._Params.__mro__[1] is _urlencoded._PythonFirstValues
+        app = Vial(__name__)
+
+        @app.post("/")
+        def echo():
+            return f"{request.args['q']} {request.form.get('n', type=int)}"
+
+        for use_asgi in (False, True):
+            reply = app.test_client(use_asgi=use_asgi).post("/?q=a+b", data={"n": "7"})
+            assert reply.text == "a b 7", reply.text
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
