@@ -129,6 +129,14 @@ def test_disconnect_before_body_ends(app: Vial) -> None:
     assert recorder.sent == []
 
 
+def test_disconnect_before_any_body(app: Vial) -> None:
+    called = []
+    app.add_url_rule("/", "index", lambda: called.append(1) or "", methods=["POST"])
+    recorder = run(app, http_scope(method="POST"), [{"type": "http.disconnect"}])
+    assert recorder.sent == []
+    assert called == []
+
+
 def test_sync_generator_streams_in_chunks(app: Vial) -> None:
     @app.route("/")
     def index() -> object:

@@ -237,11 +237,9 @@ async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
     if scope["type"] != "http":
         await _serve_other(app, scope, receive, send)
         return
-    body: bytes | None = b""
+    reads_body = scope["method"] not in _BODILESS_METHODS
     cookie: bool | None = None
-    if scope["method"] not in _BODILESS_METHODS:
-        body = await _receive_body(app, scope, receive)
-    else:
+    if not reads_body:
         # A GET or HEAD that declares a body still gets it read. The same pass
         # notes a Cookie header, which saving the session asks about.
         cookie = False
@@ -249,11 +247,23 @@ async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
             if key == b"cookie":
                 cookie = True
             elif key == b"content-length" or key == b"transfer-encoding":
-                body = await _receive_body(app, scope, receive)
-                cookie = None
+                reads_body, cookie = True, None
                 break
-    if body is _DISCONNECTED:
-        return
+    body: bytes | None = b""
+    if reads_body:
+        # Most bodies come in one message, taken here: a helper coroutine
+        # would cost more than the rest of the receiving.
+        message = await receive()
+        if message.get("more_body", False) or message["type"] != "http.request":
+            try:
+                body = await _read_body(app, scope, receive, message)
+            except _Disconnected:
+                return
+        else:
+            body = message.get("body", b"")
+            limit = app.config["MAX_CONTENT_LENGTH"]
+            if limit is not None and len(body) > limit:
+                body = None  # a 413 when the body is used
     request = ASGIRequest(scope, body, app)
     if cookie is not None:
         request._cookie_seen = cookie
@@ -311,25 +321,9 @@ async def _refuse_websocket(receive: Receive, send: Send) -> None:
         await send({"type": "websocket.close", "code": 1003})
 
 
-_DISCONNECTED = b"<disconnected>"
 # A GET or HEAD request that declares no body has none to wait for (over HTTP/2 a
 # POST may carry one without Content-Length, so other methods always receive).
 _BODILESS_METHODS = frozenset(("GET", "HEAD"))
-
-
-async def _receive_body(app: Vial, scope: dict[str, t.Any], receive: Receive) -> bytes | None:
-    """Receive the body: bytes, None when over ``MAX_CONTENT_LENGTH``, or ``_DISCONNECTED``."""
-    message = await receive()
-    body: bytes | None = message.get("body", b"")
-    if message.get("more_body", False) or message["type"] != "http.request":
-        try:
-            return await _read_body(app, scope, receive, message)
-        except _Disconnected:
-            return _DISCONNECTED
-    limit = app.config["MAX_CONTENT_LENGTH"]
-    if limit is not None and len(body) > limit:  # type: ignore[arg-type]
-        return None
-    return body
 
 
 async def _read_body(
