@@ -62,6 +62,18 @@ def test_agrees_with_parse_qsl() -> None:
         assert parse_query(data.encode()).to_dict(flat=False) == expected, data
 
 
+def test_arbitrary_bytes_decode_alike() -> None:
+    # Any byte may come from a client: the compiled loop and the Python one agree.
+    python, built = _urlencoded._parse_python, compiled("parse")
+    rng = random.Random(20261207)
+    alphabet = b"&=+%\\x0123456789abcdefABCDEF\x00\x01\x7f\x80\xc3\xa9\xe2\x82\xac\xff"
+    for _ in range(3000):
+        data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert built(dict, data) == python(dict, data), data
+        text = data.decode("latin-1")
+        assert built(dict, text) == python(dict, text), data
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
