@@ -1,8 +1,9 @@
 """The optional C extension; everything else about the package is in pyproject.toml.
 
-``vial._speedups`` is the compiled form of the urlencoded decoder. Where it
-cannot be built (no compiler, another Python implementation), the install
-goes on and vial uses the pure-Python version of the same code.
+``vial._speedups`` holds compiled twins of a few hot paths (its source,
+src/vial/_speedups.c, lists them). Where it cannot be built (no compiler,
+another Python implementation), the install goes on and vial uses their
+pure-Python versions.
 """
 
 import platform

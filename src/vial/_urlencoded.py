@@ -8,13 +8,14 @@ byte ``XX`` and a ``%`` that does not start a valid escape stays as it is. The
 bytes are then read as UTF-8, invalid sequences replaced by U+FFFD (where
 Werkzeug 3 would keep them percent-encoded).
 
-The decoding loop is compiled (``vial._speedups``, built at install where a
-C compiler is present); :func:`_fill_python` is the same loop in Python, used
-where the extension is not built, and the tests hold both to the same
-results. Pure Python pays per call and per object, so that version is shaped
-for the common input: text methods rather than bytes methods (the bytes are
-handled as Latin-1 text), no decoding step for data without ``%``, and for
-data with escapes one C call that decodes all of it at once (see
+The decoding loop and the multidict's first-value lookups are compiled
+(``vial._speedups``, built at install where a C compiler is present);
+:func:`_parse_python` and :class:`_PythonFirstValues` are the same code in
+Python, used where the extension is not built, and the tests hold both to
+the same results. Pure Python pays per call and per object, so that version
+is shaped for the common input: text methods rather than bytes methods (the
+bytes are handled as Latin-1 text), no decoding step for data without ``%``,
+and for data with escapes one C call that decodes all of it at once (see
 :func:`_split_escaped`).
 """
 
