@@ -115,7 +115,7 @@ fill(PyObject *target, const char *data, Py_ssize_t size, char *scratch)
             }
             PyObject *value = equals != NULL
                                   ? decode_part(equals + 1, part_end - equals - 1, scratch)
-                                  : PyUnicode_FromStringAndSize(NULL, 0);
+                                  : PyUnicode_FromStringAndSize("", 0);
             if (value == NULL) {
                 Py_DECREF(key);
                 return -1;
