@@ -299,7 +299,7 @@ async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
                 body = b"".join(chunks)
             except TypeError:
                 body = b"".join(_encoded(chunks))
-        await send(_start_message(response._status_code, headers))
+        await send(_start_message(code, headers))
         await send({"type": "http.response.body", "body": body})
     else:
         await send_response(response, request.method, send)
