@@ -1,11 +1,12 @@
 """The compiled twins in ``vial._speedups`` behave as their pure-Python versions.
 
-Each test runs on both; the urlencoded decoder's twins are tested in
-test_urlencoded.py.
+Most tests run on both; test_urlencoded.py runs the urlencoded decoder's
+tests on both as well.
 """
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import textwrap
@@ -18,6 +19,28 @@ from werkzeug.exceptions import BadRequestKeyError
 from vial import _urlencoded, asgi
 
 from .compiled import compiled
+
+
+def test_arbitrary_bytes_decode_alike() -> None:
+    # Any byte may come from a client: the compiled loop and the Python one agree.
+    python, built = _urlencoded._parse_python, compiled("parse")
+    rng = random.Random(20261207)
+    alphabet = b"&=+%\\x0123456789abcdefABCDEF\x00\x01\x7f\x80\xc3\xa9\xe2\x82\xac\xff"
+    for _ in range(3000):
+        data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert built(dict, data) == python(dict, data), data
+        text = data.decode("latin-1")
+        assert built(dict, text) == python(dict, text), data
+
+
+def test_compiled_parse_refuses_other_types() -> None:
+    parse = compiled("parse")
+    with pytest.raises(TypeError):
+        parse(dict, bytearray(b"a=1"))
+    with pytest.raises(TypeError):
+        parse(list, b"a=1")
+    with pytest.raises(TypeError):
+        parse(dict)
 
 
 @pytest.fixture(params=["compiled", "python"])
@@ -58,6 +81,21 @@ def test_empty_list_is_missing(first_values: type[ImmutableMultiDict[str, str]])
     with pytest.raises(BadRequestKeyError):
         params["a"]
     assert params.get("a", "d") == "d"
+
+
+def test_values_other_than_lists(first_values: type[ImmutableMultiDict[str, str]]) -> None:
+    # Not what a multidict stores, but a subclass may: any sequence gives its first item.
+    params = first_values()
+
+    class Dropping(tuple[str, ...]):
+        def __len__(self) -> int:
+            dict.pop(params, "gone")  # the lookup holds its own reference
+            return super().__len__()
+
+    dict.__setitem__(params, "pair", ("x", "y"))
+    dict.__setitem__(params, "gone", Dropping(("z",)))
+    assert params["pair"] == "x"
+    assert params.get("gone") == "z"
 
 
 def test_get_converts(first_values: type[ImmutableMultiDict[str, str]]) -> None:

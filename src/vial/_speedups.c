@@ -224,7 +224,11 @@ first_of(PyObject *self, PyObject *key)
     if (PyList_Check(values)) {
         return PyList_GET_SIZE(values) ? Py_NewRef(PyList_GET_ITEM(values, 0)) : NULL;
     }
-    return PySequence_Size(values) > 0 ? PySequence_GetItem(values, 0) : NULL;
+    /* Not a multidict's list: its own __len__ may run code that drops it from the dict. */
+    Py_INCREF(values);
+    PyObject *first = PySequence_Size(values) > 0 ? PySequence_GetItem(values, 0) : NULL;
+    Py_DECREF(values);
+    return first;
 }
 
 static PyObject *
