@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from vial import Vial, request
+from vial import Vial, request, session
 from vial.testing import VialClient
 
 
@@ -244,13 +244,68 @@ def test_bodiless_responses_send_headers_and_an_empty_body(app: Vial) -> None:
     assert recorder.sent[1:] == [{"type": "http.response.body", "body": b""}]
 
 
-def test_a_get_that_declares_a_body_gets_it(app: Vial) -> None:
-    app.add_url_rule("/", "index", lambda: request.get_data())
-    scope = http_scope(headers=[(b"host", b"testserver"), (b"content-length", b"4")])
+BROWSER_HEADERS = [
+    (b"host", b"testserver"),
+    (b"user-agent", b"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"),
+    (b"accept", b"text/html,application/xhtml+xml"),
+    (b"accept-language", b"en-GB,en;q=0.5"),
+    (b"accept-encoding", b"gzip, deflate, br, zstd"),
+    (b"connection", b"keep-alive"),
+    (b"upgrade-insecure-requests", b"1"),
+    (b"sec-fetch-dest", b"document"),
+]
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        [(b"content-length", b"4")],
+        [(b"transfer-encoding", b"chunked")],
+        [*BROWSER_HEADERS, (b"content-length", b"4")],  # the last of many
+    ],
+)
+def test_a_get_that_declares_a_body_gets_it(app: Vial, declared: list[tuple[bytes, bytes]]) -> None:
+    app.add_url_rule("/", "index", lambda: request.get_data(), methods=["GET", "HEAD"])
+    scope = http_scope(headers=[(b"host", b"testserver"), *declared])
     recorder = run(app, scope, [{"type": "http.request", "body": b"data"}])
     assert body_of(recorder) == b"data"
-    recorder = run(app, http_scope(), [])
+    # No such header: no body is waited for (Recorder would hang on a receive).
+    recorder = run(app, http_scope(headers=BROWSER_HEADERS), [])
     assert body_of(recorder) == b""
+    head = run(app, http_scope(method="HEAD", headers=BROWSER_HEADERS), [])
+    assert head.sent[0]["status"] == 200
+
+
+def test_a_cookie_among_many_headers_opens_the_session(app: Vial) -> None:
+    app.secret_key = "k"
+
+    @app.get("/set")
+    async def set_name() -> str:
+        session["name"] = "ada"
+        return "set"
+
+    @app.get("/get")
+    async def get_name() -> str:
+        return str(session.get("name"))
+
+    sent = run(app, http_scope("/set", headers=BROWSER_HEADERS), []).sent[0]["headers"]
+    cookie = next(v for k, v in sent if k.lower() == b"set-cookie").split(b";")[0]
+    headers = [*BROWSER_HEADERS[:3], (b"cookie", cookie), *BROWSER_HEADERS[3:]]
+    assert body_of(run(app, http_scope("/get", headers=headers), [])) == b"ada"
+    assert body_of(run(app, http_scope("/get", headers=BROWSER_HEADERS), [])) == b"None"
+
+
+def test_headers_read_by_name_join_repeated_ones(app: Vial) -> None:
+    app.add_url_rule("/", "index", lambda: f"{request.content_type}|{request.access_route}")
+    headers = [
+        (b"host", b"testserver"),
+        (b"x-forwarded-for", b"10.0.0.1"),
+        (b"content-type", b"text/plain"),
+        (b"x-forwarded-for", b"10.0.0.2"),
+    ]
+    assert body_of(run(app, http_scope(headers=headers), [])) == (
+        b"text/plain|['10.0.0.1', '10.0.0.2']"
+    )
 
 
 def test_asgi_app_can_be_wrapped_in_middleware(app: Vial) -> None:

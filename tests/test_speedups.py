@@ -167,6 +167,64 @@ def test_start_message_refuses_what_latin1_cannot_carry(
         start_message(200, [("X-Three", "a", "b")])
 
 
+@pytest.fixture(params=["compiled", "python"])
+def header_map(request: pytest.FixtureRequest) -> t.Callable[..., dict[bytes, bytes]]:
+    if request.param == "python":
+        return asgi._python_header_map
+    return compiled("header_map")  # type: ignore[no-any-return]
+
+
+def test_header_map(header_map: t.Callable[..., dict[bytes, bytes]]) -> None:
+    headers = [
+        (b"host", b"example.com"),
+        (b"accept", b"text/html"),
+        [b"cookie", b"a=1"],  # a server may send lists
+        (b"accept", b"*/*"),
+        (b"cookie", b"b=2"),
+        (b"x-empty", b""),
+        (b"accept", b""),
+    ]
+    assert header_map(headers) == {
+        b"host": b"example.com",
+        b"accept": b"text/html, */*, ",
+        b"cookie": b"a=1; b=2",
+        b"x-empty": b"",
+    }
+    assert header_map(()) == {}
+    assert header_map(tuple(headers[:2])) == {b"host": b"example.com", b"accept": b"text/html"}
+
+
+def test_header_map_refuses_what_is_not_pairs_of_bytes(
+    header_map: t.Callable[..., dict[bytes, bytes]],
+) -> None:
+    with pytest.raises(TypeError, match="must be bytes, not str"):
+        header_map([(b"host", "example.com")])
+    with pytest.raises(TypeError, match="must be bytes, not str"):
+        header_map([("host", b"example.com")])
+    with pytest.raises(TypeError, match="must be bytes, not bytearray"):
+        header_map([(b"host", b"a"), (b"host", bytearray(b"b"))])
+    with pytest.raises(ValueError):
+        header_map([(b"host", b"a", b"b")])
+    with pytest.raises(ValueError):
+        header_map([(b"host",)])
+    with pytest.raises(TypeError):
+        header_map([7])
+    with pytest.raises(TypeError):
+        header_map(None)
+
+
+def test_header_maps_alike_on_random_headers() -> None:
+    compiled_map = compiled("header_map")
+    names = [b"host", b"cookie", b"accept", b"x-a", b"content-length", b""]
+    rng = random.Random(7)
+    for _ in range(2000):
+        headers = [
+            (rng.choice(names), bytes(rng.randrange(256) for _ in range(rng.randrange(5))))
+            for _ in range(rng.randrange(8))
+        ]
+        assert compiled_map(headers) == asgi._python_header_map(headers), headers
+
+
 def test_vial_works_without_the_extension() -> None:
     # As where no compiler was at hand: the pure-Python versions stand in.
     script = textwrap.dedent(
@@ -178,16 +236,19 @@ def test_vial_works_without_the_extension() -> None:
 
         assert _urlencoded._parse is _urlencoded._parse_python
         assert asgi._start_message is asgi._python_start_message
+        assert asgi._map_headers is asgi._python_header_map
         assert _urlencoded._Params.__mro__[1] is _urlencoded._PythonFirstValues
         app = Vial(__name__)
 
         @app.post("/")
         def echo():
-            return f"{request.args['q']} {request.form.get('n', type=int)}"
+            return f"{request.args['q']} {request.form.get('n', type=int)} {request.cookies}"
 
         for use_asgi in (False, True):
-            reply = app.test_client(use_asgi=use_asgi).post("/?q=a+b", data={"n": "7"})
-            assert reply.text == "a b 7", reply.text
+            client = app.test_client(use_asgi=use_asgi)
+            client.set_cookie("c", "1")
+            reply = client.post("/?q=a+b", data={"n": "7"})
+            assert reply.text == "a b 7 ImmutableMultiDict([('c', '1')])", reply.text
         """
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

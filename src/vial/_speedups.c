@@ -24,6 +24,9 @@
  * start_message(status, headers), twin of asgi._python_start_message, is the
  * ASGI http.response.start message of a response, its header names and values
  * encoded as Latin-1.
+ *
+ * header_map(headers), twin of asgi._python_header_map, is the dict of an ASGI
+ * request's headers by name, with the values of a repeated name joined.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -424,10 +427,104 @@ start_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return message;
 }
 
+/* Borrow the name and value of one ASGI header, a (name, value) pair of bytes; the
+   pair itself (a new reference to release after use) goes to *pair. */
+static int
+header_pair(PyObject *item, PyObject **pair, PyObject **name, PyObject **value)
+{
+    *pair = PySequence_Fast(item, "an ASGI header is a (name, value) pair");
+    if (*pair == NULL) {
+        return -1;
+    }
+    if (PySequence_Fast_GET_SIZE(*pair) != 2) {
+        PyErr_Format(PyExc_ValueError, "an ASGI header is a (name, value) pair, not %zd items",
+                     PySequence_Fast_GET_SIZE(*pair));
+        Py_CLEAR(*pair);
+        return -1;
+    }
+    *name = PySequence_Fast_GET_ITEM(*pair, 0);
+    *value = PySequence_Fast_GET_ITEM(*pair, 1);
+    if (!PyBytes_Check(*name) || !PyBytes_Check(*value)) {
+        PyErr_Format(PyExc_TypeError, "an ASGI header name and value must be bytes, not %.100s",
+                     Py_TYPE(PyBytes_Check(*name) ? *value : *name)->tp_name);
+        Py_CLEAR(*pair);
+        return -1;
+    }
+    return 0;
+}
+
+/* ``earlier + separator + value``, the separator "; " for the cookie header, else ", ". */
+static PyObject *
+joined_value(PyObject *name, PyObject *earlier, PyObject *value)
+{
+    int cookie = PyBytes_GET_SIZE(name) == 6 && memcmp(PyBytes_AS_STRING(name), "cookie", 6) == 0;
+    Py_ssize_t left = PyBytes_GET_SIZE(earlier);
+    Py_ssize_t right = PyBytes_GET_SIZE(value);
+    if (left > PY_SSIZE_T_MAX - 2 - right) {
+        return PyErr_NoMemory();
+    }
+    PyObject *joined = PyBytes_FromStringAndSize(NULL, left + 2 + right);
+    if (joined == NULL) {
+        return NULL;
+    }
+    char *out = PyBytes_AS_STRING(joined);
+    memcpy(out, PyBytes_AS_STRING(earlier), left);
+    out[left] = cookie ? ';' : ',';
+    out[left + 1] = ' ';
+    memcpy(out + left + 2, PyBytes_AS_STRING(value), right);
+    return joined;
+}
+
+PyDoc_STRVAR(header_map_doc,
+             "header_map(headers, /)\n--\n\n"
+             "The ASGI request headers, ``(name, value)`` pairs of bytes, as a dict by name; the\n"
+             "values of a repeated name are joined by ``, `` (by ``; `` for ``cookie``).");
+
+static PyObject *
+header_map(PyObject *module, PyObject *headers)
+{
+    PyObject *items = PySequence_Fast(headers, "ASGI headers are a sequence of (name, value) pairs");
+    if (items == NULL) {
+        return NULL;
+    }
+    PyObject *found = PyDict_New();
+    if (found == NULL) {
+        Py_DECREF(items);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(items); i++) {
+        PyObject *pair, *name, *value;
+        if (header_pair(PySequence_Fast_GET_ITEM(items, i), &pair, &name, &value) < 0) {
+            goto error;
+        }
+        /* One lookup for the usual name that comes once; the dict grows unless the
+           name came before (identity cannot tell: b"" and one-byte values are shared). */
+        Py_ssize_t size = PyDict_GET_SIZE(found);
+        PyObject *earlier = PyDict_SetDefault(found, name, value);
+        int failed = earlier == NULL;
+        if (earlier != NULL && PyDict_GET_SIZE(found) == size) {
+            PyObject *joined = joined_value(name, earlier, value);
+            failed = joined == NULL || PyDict_SetItem(found, name, joined) < 0;
+            Py_XDECREF(joined);
+        }
+        Py_DECREF(pair);
+        if (failed) {
+            goto error;
+        }
+    }
+    Py_DECREF(items);
+    return found;
+error:
+    Py_DECREF(items);
+    Py_DECREF(found);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"parse", (PyCFunction)(void (*)(void))parse, METH_FASTCALL, parse_doc},
     {"start_message", (PyCFunction)(void (*)(void))start_message, METH_FASTCALL,
      start_message_doc},
+    {"header_map", header_map, METH_O, header_map_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -483,7 +580,7 @@ static PyModuleDef_Slot slots[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "vial._speedups",
-    .m_doc = "The compiled hot paths of vial._urlencoded (optional: pure-Python versions stand in).",
+    .m_doc = "Compiled hot paths of vial (optional: pure-Python versions stand in).",
     .m_size = sizeof(module_state),
     .m_methods = methods,
     .m_slots = slots,

@@ -1087,10 +1087,7 @@ class Vial(Scaffold):
                     response = Response._text(rv.encode(), 200, _HTML)
                 else:
                     response = self._response_for(rv)
-                # serve() often knows there is no Cookie header: no call then.
-                if ctx._session is not None or (
-                    request._cookie_seen is not False and request._has_cookie_header()
-                ):
+                if ctx._session is not None or request._has_cookie_header():
                     self._save_session(ctx, response)
                 if signals.request_finished.receivers:
                     signals.request_finished.send(

@@ -40,7 +40,7 @@ _header_names: dict[str, bytes] = {}
 class ASGIRequest(Request):
     """A request received over ASGI: headers come from the scope, the body was pre-read."""
 
-    __slots__ = ("_body", "scope")
+    __slots__ = ("_body", "_header_map", "scope")
 
     def __init__(
         self, scope: dict[str, t.Any], body: bytes | None, app: Vial | None = None
@@ -48,6 +48,9 @@ class ASGIRequest(Request):
         self.scope = scope
         self._body = body
         self._app = app
+        #: The raw headers by name (ASGI names are lower case); a repeated
+        #: name's values joined as HTTP allows. Built in C where it is compiled.
+        self._header_map: dict[bytes, bytes] = _map_headers(scope["headers"])
         self.method = scope["method"]
         path: str = scope["path"] or "/"
         root = scope.get("root_path")
@@ -70,42 +73,11 @@ class ASGIRequest(Request):
         return value.decode("latin-1") if value is not None else None
 
     def _has_cookie_header(self) -> bool:
-        # Asked of every request: _first_raw_header written out.
-        seen = self._cookie_seen
-        if seen is not None:
-            return seen
-        if "_header_map" in self.__dict__:
-            return b"cookie" in self._header_map
-        for key, _ in self.scope["headers"]:  # noqa: SIM110 - any() costs a generator
-            if key == b"cookie":
-                return True
-        return False
+        return b"cookie" in self._header_map
 
     def _host_header(self) -> str | None:
-        value = self._first_raw_header(b"host")
+        value = self._header_map.get(b"host")
         return value.decode("latin-1") if value is not None else None
-
-    def _first_raw_header(self, name: bytes) -> bytes | None:
-        """The first value of the header ``name``: for one question, scanning the
-        scope is cheaper than building the header map (ASGI names are lower case)."""
-        found = self.__dict__.get("_header_map")
-        if found is not None:
-            return found.get(name)  # type: ignore[no-any-return]
-        for key, value in self.scope["headers"]:
-            if key == name:
-                return value  # type: ignore[no-any-return]
-        return None
-
-    @lazy
-    def _header_map(self) -> dict[bytes, bytes]:
-        """The raw headers by lower-case name; repeated ones joined as HTTP allows."""
-        found: dict[bytes, bytes] = {}
-        for raw_key, value in self.scope["headers"]:
-            key = raw_key.lower()
-            if key in found:
-                value = found[key] + (b"; " if key == b"cookie" else b", ") + value
-            found[key] = value
-        return found
 
     @lazy
     def headers(self) -> Headers:
@@ -237,36 +209,27 @@ async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
     if scope["type"] != "http":
         await _serve_other(app, scope, receive, send)
         return
-    reads_body = scope["method"] not in _BODILESS_METHODS
-    cookie: bool | None = None
-    if not reads_body:
-        # A GET or HEAD that declares a body still gets it read. The same pass
-        # notes a Cookie header, which saving the session asks about.
-        cookie = False
-        for key, _ in scope["headers"]:
-            if key == b"cookie":
-                cookie = True
-            elif key == b"content-length" or key == b"transfer-encoding":
-                reads_body, cookie = True, None
-                break
-    body: bytes | None = b""
-    if reads_body:
+    request = ASGIRequest(scope, b"", app)
+    names = request._header_map
+    if (
+        request.method not in _BODILESS_METHODS
+        # A GET or HEAD that declares a body still gets it read.
+        or b"content-length" in names
+        or b"transfer-encoding" in names
+    ):
         # Most bodies come in one message, taken here: a helper coroutine
         # would cost more than the rest of the receiving.
         message = await receive()
         if message.get("more_body", False) or message["type"] != "http.request":
             try:
-                body = await _read_body(app, scope, receive, message)
+                request._body = await _read_body(app, request, receive, message)
             except _Disconnected:
                 return
         else:
             body = message.get("body", b"")
             limit = app.config["MAX_CONTENT_LENGTH"]
-            if limit is not None and len(body) > limit:
-                body = None  # a 413 when the body is used
-    request = ASGIRequest(scope, body, app)
-    if cookie is not None:
-        request._cookie_seen = cookie
+            # Too large: None, a 413 when the body is used.
+            request._body = body if limit is None or len(body) <= limit else None
     ctx = RequestContext(app, request)
     if "vial.preserve_context" in scope:
         ctx._preserve = scope["vial.preserve_context"]
@@ -327,20 +290,18 @@ _BODILESS_METHODS = frozenset(("GET", "HEAD"))
 
 
 async def _read_body(
-    app: Vial, scope: dict[str, t.Any], receive: Receive, first: Message
+    app: Vial, request: ASGIRequest, receive: Receive, first: Message
 ) -> bytes | None:
     """Read the rest of a body that came in several messages (``first`` is the first one);
     None when it is larger than ``MAX_CONTENT_LENGTH``."""
     limit: int | None = app.config["MAX_CONTENT_LENGTH"]
-    if limit is not None:
-        for key, value in scope["headers"]:
-            if key.lower() == b"content-length":
-                try:
-                    if int(value) > limit:
-                        return None
-                except ValueError:
-                    pass
-                break
+    declared = request._header_map.get(b"content-length")
+    if limit is not None and declared is not None:
+        try:
+            if int(declared) > limit:
+                return None
+        except ValueError:
+            pass
     chunks: list[bytes] = []
     size = 0
     message = first
@@ -433,6 +394,22 @@ def _python_start_message(status: int, headers: list[tuple[str, str]]) -> Messag
     for name, value in headers:
         raw.append((_header_names.get(name) or _header_name(name), value.encode("latin-1")))
     return {"type": "http.response.start", "status": status, "headers": raw}
+
+
+def _python_header_map(headers: t.Iterable[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    found: dict[bytes, bytes] = {}
+    for name, value in headers:
+        if not isinstance(name, bytes) or not isinstance(value, bytes):
+            kind = type(value if isinstance(name, bytes) else name).__name__
+            raise TypeError(f"an ASGI header name and value must be bytes, not {kind}")
+        earlier = found.get(name)
+        if earlier is not None:
+            value = earlier + (b"; " if name == b"cookie" else b", ") + value
+        found[name] = value
+    return found
+
+
+_map_headers = compiled_or(_python_header_map, "header_map")
 
 
 def _header_name(name: str) -> bytes:

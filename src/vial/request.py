@@ -119,8 +119,6 @@ class Request:
     parameter_storage_class = ImmutableMultiDict
     #: Trusted host names for the ``Host`` header (``TRUSTED_HOSTS`` sets it per app).
     trusted_hosts: list[str] | None = None
-    #: Whether a ``Cookie`` header came, when the server adapter already looked (else None).
-    _cookie_seen: bool | None = None
 
     def __init__(self, environ: dict[str, t.Any], app: Vial | None = None) -> None:
         self.environ = environ
