@@ -19,7 +19,6 @@ import warnings
 import weakref
 from collections.abc import Iterator
 from datetime import timedelta
-from types import CoroutineType
 from urllib.parse import quote
 
 from werkzeug.datastructures import Headers
@@ -54,7 +53,7 @@ from .helpers import (
 )
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .request import Request
-from .response import Response
+from .response import _HTML, Response
 from .routing import BuildError, Map, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, _setup_method, find_package
 from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
@@ -71,7 +70,6 @@ __all__ = ["Vial"]
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 _sentinel: t.Any = object()
-_HTML = "text/html; charset=utf-8"
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 _ROOT_SAFE = "/%:@&+$,;=~!*'()"
 
@@ -1038,83 +1036,6 @@ class Vial(Scaffold):
         return rv
 
     # -- the same dispatch for async views on an ASGI server
-
-    async def _handle_async(self, ctx: RequestContext) -> Response:
-        """Serve one request on the event loop: async hooks are awaited, sync ones threaded."""
-        if not self._got_first_request:
-            self._freeze()
-        error: BaseException | None = None
-        ctx.push()
-        try:
-            try:
-                # The dispatch is written out here rather than in a helper
-                # coroutine: one coroutine less per request on the hot path.
-                request = ctx.request
-                rule = request.url_rule
-                plan = self._async_endpoint_plans.get(rule.endpoint if rule is not None else None)
-                if plan is None:
-                    plan = self._request_plan(rule, True)
-                try:
-                    if signals.request_started.receivers:
-                        signals.request_started.send(self)
-                    rv = None
-                    for func in plan.value_preprocessors:
-                        await func(request.endpoint, request.view_args)
-                    for func in plan.before:
-                        rv = await func()
-                        if rv is not None:
-                            break
-                    if rv is None:
-                        exc = request.routing_exception
-                        if exc is not None:
-                            if not self._plain_routing_errors or isinstance(exc, RequestRedirect):
-                                self.raise_routing_exception(request)
-                            rv = await self._handle_user_exception_async(exc)
-                        elif rule.provide_automatic_options and request.method == "OPTIONS":  # type: ignore[union-attr]
-                            rv = self.make_default_options_response()
-                        else:
-                            view = self.view_functions[rule.endpoint]  # type: ignore[union-attr, index]
-                            args = request.view_args
-                            rv = view(**args) if args else view()
-                            if type(rv) is CoroutineType:
-                                rv = await rv
-                except Exception as e:
-                    rv = await self._handle_user_exception_async(e)
-                if plan.after or ctx._after_request_functions:
-                    return await self._finalize_async(ctx, rv, plan)
-                # _finalize with no after-request function to run, written out.
-                if type(rv) is str and self._fast_text:
-                    response = Response._text(rv.encode(), 200, _HTML)
-                else:
-                    response = self._response_for(rv)
-                if ctx._session is not None or request._has_cookie_header():
-                    self._save_session(ctx, response)
-                if signals.request_finished.receivers:
-                    signals.request_finished.send(
-                        self, _async_wrapper=self.ensure_sync, response=response
-                    )
-                return response
-            except Exception as e:
-                error = e
-                return await self._handle_exception_async(e)
-        except BaseException as e:
-            error = e
-            raise
-        finally:
-            if ctx._preserve is not None:
-                ctx._preserve(ctx)
-            if error is not None and self.should_ignore_error(error):
-                error = None
-            ctx._async_teardown = True
-            try:
-                if self._has_teardown_funcs:
-                    for func in self._request_plan(ctx.request.url_rule, True).teardown:
-                        await func(error)
-                if ctx._owns_app_context and self.teardown_appcontext_funcs:
-                    for func in reversed(self.teardown_appcontext_funcs):
-                        await to_async(func)(error)
-            finally:
-                ctx.pop(error)
 
     async def _finalize_async(
         self, ctx: RequestContext, rv: t.Any, plan: _Plan, from_error_handler: bool = False

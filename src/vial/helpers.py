@@ -17,7 +17,7 @@ from .ctx import _NO_CONTEXT, RequestContext, _cv_ctx, _request_ctx
 from .files import send_file as send_file
 from .files import send_from_directory as send_from_directory
 from .globals import current_app, request, session
-from .response import Response
+from .response import _HTML, Response
 from .response import Response as _DefaultResponse
 
 if t.TYPE_CHECKING:
@@ -263,7 +263,7 @@ def _response_from_http_exception(app: Vial, e: HTTPException) -> Response:
         if plain:
             _exception_cache[cls] = cached
     body, headers = cached
-    response = app.response_class._text(body, e.code or 500, "text/html; charset=utf-8")
+    response = app.response_class._text(body, e.code or 500, _HTML)
     if len(headers) > 1:
         response.headers.extend(h for h in headers if h[0].lower() != "content-type")
     return response

@@ -21,6 +21,9 @@ from .ctx import _cv_ctx
 
 __all__ = ["Response"]
 
+#: The Content-Type of a view's str: Flask's default mimetype and charset.
+_HTML = "text/html; charset=utf-8"
+
 _STATUS_LINES: dict[int, str] = {
     code: f"{code} {phrase.upper()}" for code, phrase in http.HTTP_STATUS_CODES.items()
 }
