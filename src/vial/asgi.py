@@ -59,8 +59,8 @@ class ASGIRequest(Request):
         root = scope.get("root_path")
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
-        if path[0] != "/" or path[:2] == "//":
-            path = "/" + path.lstrip("/")
+        if path[:1] != "/" or "//" in path:  # cheaper than testing the start for "//"
+            path = "/" + path.lstrip("/")  # one leading slash, as Werkzeug's
         self.path = path
         self.url_rule = None
         self.view_args = None

@@ -127,8 +127,8 @@ class Request:
         path: str = environ.get("PATH_INFO") or "/"
         if not path.isascii():
             path = path.encode("latin-1").decode("utf-8", "replace")
-        if path[0] != "/" or path[:2] == "//":
-            path = "/" + path.lstrip("/")
+        if path[:1] != "/" or "//" in path:  # cheaper than testing the start for "//"
+            path = "/" + path.lstrip("/")  # one leading slash, as Werkzeug's
         self.path: str = path
         self.url_rule: Rule | None = None
         self.view_args: dict[str, t.Any] | None = None
