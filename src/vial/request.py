@@ -508,22 +508,20 @@ class Request:
         self,
     ) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
         parsed = self.__dict__.get("_form_data")
-        if parsed is None:
-            parsed = self.__dict__["_form_data"] = self._parse_form()
-        return parsed
-
-    def _parse_form(
-        self,
-    ) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+        if parsed is not None:
+            return parsed  # type: ignore[no-any-return]
         content_type = self._header("content-type")
         if not content_type:
-            return _EMPTY, _EMPTY
+            parsed = _EMPTY, _EMPTY
         # Exactly the urlencoded type, as browsers send it, needs no header parsing.
-        if content_type == _URLENCODED or self.mimetype == _URLENCODED:
-            return self._parse_urlencoded(), _EMPTY
-        if self.mimetype == "multipart/form-data":
-            return self._parse_multipart()
-        return _EMPTY, _EMPTY
+        elif content_type == _URLENCODED or self.mimetype == _URLENCODED:
+            parsed = self._parse_urlencoded(), _EMPTY
+        elif self.mimetype == "multipart/form-data":
+            parsed = self._parse_multipart()
+        else:
+            parsed = _EMPTY, _EMPTY
+        self.__dict__["_form_data"] = parsed
+        return parsed
 
     def _parse_urlencoded(self) -> ImmutableMultiDict[str, str]:
         """The fields of a urlencoded body; 413 when it is over the limits."""
