@@ -53,7 +53,7 @@ from .helpers import (
 )
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .request import Request
-from .response import _HTML, Response
+from .response import _HTML, Response, _text_response
 from .routing import BuildError, Map, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, _setup_method, find_package
 from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
@@ -892,7 +892,7 @@ class Vial(Scaffold):
         if plan.after or ctx._after_request_functions or type(rv) is not str or not self._fast_text:
             return self._finalize(ctx, rv, plan)
         # _finalize for a str and no after-request function, written out.
-        response = Response._text(rv.encode(), 200, _HTML)
+        response = _text_response(rv.encode(), 200, _HTML)
         if ctx._session is not None or request._has_cookie_header():
             self._save_session(ctx, response)
         if signals.request_finished.receivers:
@@ -903,7 +903,7 @@ class Vial(Scaffold):
         self, ctx: RequestContext, rv: t.Any, plan: _Plan, from_error_handler: bool = False
     ) -> Response:
         if type(rv) is str and self._fast_text:
-            response = Response._text(rv.encode(), 200, _HTML)
+            response = _text_response(rv.encode(), 200, _HTML)
         else:
             response = self._response_for(rv)
         try:
@@ -930,7 +930,7 @@ class Vial(Scaffold):
         """``make_response`` with fast lanes for the common return values."""
         kind = type(rv)
         if kind is str and self._fast_text:
-            return Response._text(rv.encode(), 200, _HTML)
+            return _text_response(rv.encode(), 200, _HTML)
         if kind is self.response_class:
             return rv  # type: ignore[no-any-return]
         if isinstance(rv, HTTPException):

@@ -24,7 +24,7 @@ from ._lazy import lazy
 from ._urlencoded import EMPTY, parse_query
 from .ctx import RequestContext
 from .request import Request
-from .response import _HTML, Response, bodiless_headers
+from .response import _HTML, Response, _text_response, bodiless_headers
 
 if t.TYPE_CHECKING:
     from .app import Vial
@@ -287,7 +287,7 @@ async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
                 else:
                     # _finalize_async with no after-request function to run.
                     if type(rv) is str and app._fast_text:
-                        response = Response._text(rv.encode(), 200, _HTML)
+                        response = _text_response(rv.encode(), 200, _HTML)
                     else:
                         response = app._response_for(rv)
                     if ctx._session is not None or request._has_cookie_header():

@@ -21,6 +21,10 @@ from .ctx import _cv_ctx
 
 __all__ = ["Response"]
 
+#: ``cls.__new__(cls)`` without the attribute lookup on a class, which Python 3.11
+#: does not specialise.
+_new = object.__new__
+
 #: The Content-Type of a view's str: Flask's default mimetype and charset.
 _HTML = "text/html; charset=utf-8"
 
@@ -145,12 +149,13 @@ class Response:
     '201 CREATED'
     """
 
-    __slots__ = ("__dict__", "_headers_list", "_status_code", "response")
+    # _status and _on_close are slots, not class defaults: the servers read
+    # them for every response, and Python 3.11 specialises reading a slot,
+    # not a class attribute read through an instance.
+    __slots__ = ("__dict__", "_headers_list", "_on_close", "_status", "_status_code", "response")
 
-    # Rarely changed: class defaults, overridden in the instance dict when set.
+    # Rarely changed: a class default, overridden in the instance dict when set.
     _headers: Headers | None = None
-    _status: str | None = None
-    _on_close: list[t.Callable[[], t.Any]] | None = None
     #: Send the body iterable as it is (a file wrapper, say), without encoding.
     direct_passthrough = False
 
@@ -186,6 +191,8 @@ class Response:
             content_type = get_content_type(mimetype, "utf-8") if mimetype else None
         items: list[tuple[str, str]] = []
         self._headers_list = items
+        self._status: str | None = None
+        self._on_close: list[t.Callable[[], t.Any]] | None = None
         if headers is not None:
             self.headers.extend(headers)
             if "Content-Type" in self.headers:
@@ -210,18 +217,20 @@ class Response:
     @classmethod
     def _text(cls, body: bytes, status: int, content_type: str) -> Response:
         """Build a buffered response without argument checks (the request-path fast lane)."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         self._headers_list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         self._status_code = status
+        self._status = self._on_close = None
         self.response = [body]
         return self
 
     @classmethod
     def _raw(cls, body: Iterable[bytes], status: int, headers: list[tuple[str, str]]) -> Response:
         """Build a response from trusted parts, skipping validation and argument parsing."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         self._headers_list = headers
         self._status_code = status
+        self._status = self._on_close = None
         self.response = body
         return self
 
@@ -694,3 +703,8 @@ def _byte_range(body: Iterable[bytes], start: int, stop: int) -> Iterator[bytes]
         close = getattr(body, "close", None)
         if close is not None:
             close()
+
+
+#: ``Response._text`` read once: Python 3.11 does not specialise an attribute
+#: lookup on a class, and the request path builds most responses with it.
+_text_response = Response._text

@@ -520,12 +520,14 @@ class Map:
                             return rule, (dict(defaults) if defaults else {})
                         break
         try:
-            # The usual case is one call into the compiled search of the only table.
-            found = (
-                single.match(path, method)
-                if single is not None
-                else self._search(path, method, domain)
-            )
+            # The usual case is one call into the compiled search of the only table
+            # (read as an attribute, then called: a method lookup of an instance
+            # attribute is not specialised).
+            if single is not None:
+                search = single.match
+                found = search(path, method)
+            else:
+                found = self._search(path, method, domain)
         except _SlashRequired:
             raise RequestRedirect(_location(path + "/", query_string)) from None
         except _WrongMethod:
