@@ -737,3 +737,15 @@ def test_find_package_of_a_namespace_package(
     app = _import_app(tmp_path / "two", "ns_app_inst.second", monkeypatch)
     assert find_package("ns_app_inst.second") == (None, str(tmp_path / "two"))
     assert app.instance_path == str(tmp_path / "two" / "instance")
+
+
+def test_app_attributes_leave_the_instance_dict_room(client: VialClient, app: Vial) -> None:
+    # Python 3.11 specialises method calls on an object whose instance dict has at
+    # most 30 names; the app's own attributes are slots so that extensions can add
+    # theirs and the request path's app._handle(...) calls stay cheap.
+    client.get("/")  # the first request sets up what the request path reads
+    assert app.jinja_env is not None  # created lazily, kept in the dict
+    assert len(vars(app)) <= 20, sorted(vars(app))
+    app.login_manager = "set by an extension"  # type: ignore[attr-defined]
+    assert vars(app)["login_manager"] == "set by an extension"
+    assert app.extensions == {}

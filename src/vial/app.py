@@ -177,6 +177,40 @@ class Vial(Scaffold):
             return "<h1>Hello !</h1>"
     """
 
+    # The app's own attributes are slots. In an instance dict of more than 30
+    # names (the app's, its base's and the ones extensions add), Python 3.11
+    # specialises no method call on the object: each app._handle(...) would
+    # then cost a full lookup. The dict keeps the rest, and whatever else is set.
+    __slots__ = (
+        "_async_endpoint_plans",
+        "_async_views",
+        "_domain_mode",
+        "_endpoint_plans",
+        "_fast_text",
+        "_got_first_request",
+        "_handler_cache",
+        "_has_teardown_funcs",
+        "_plain_routing_errors",
+        "_plans",
+        "_quiet_teardown",
+        "_serving",
+        "_setup_lock",
+        "_sync_views",
+        "aborter",
+        "after_serving_funcs",
+        "before_serving_funcs",
+        "blueprints",
+        "config",
+        "extensions",
+        "instance_path",
+        "json",
+        "shell_context_processors",
+        "subdomain_matching",
+        "teardown_appcontext_funcs",
+        "url_build_error_handlers",
+        "url_map",
+    )
+
     request_class: type[Request] = Request
     response_class: type[Response] = Response
     url_rule_class = Rule
