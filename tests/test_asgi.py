@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from vial import Vial, request, session
+from vial import Request, Vial, request, session
 from vial.testing import VialClient
 
 
@@ -473,3 +473,35 @@ def test_untouched_permanent_session_is_refreshed_over_asgi(
     # Without the cookie, nothing is opened and nothing is sent.
     recorder = run(app, http_scope("/ignored", headers=[(b"host", b"testserver")]), [])
     assert b"Set-Cookie" not in dict(recorder.sent[0]["headers"])
+
+
+class ShoutingRequest(Request):
+    """A request class of the app's own, written for WSGI as in Flask."""
+
+    @property
+    def shout(self) -> str:
+        return self.path.upper()
+
+
+def test_the_apps_request_class_serves_asgi(app: Vial, client: VialClient) -> None:
+    app.request_class = ShoutingRequest
+
+    @app.get("/quiet")
+    async def quiet() -> str:
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        return f"{request.shout} {type(current).__name__} {isinstance(current, ShoutingRequest)}"
+
+    for _ in range(2):  # before and after the app is set up
+        assert client.get("/quiet").text == "/QUIET ShoutingRequest True"
+    body = body_of(run(app, http_scope("/quiet"), []))
+    assert body == b"/QUIET ShoutingRequest True"
+
+
+def test_a_request_class_with_slots_gets_a_clear_error_over_asgi(app: Vial) -> None:
+    class Slotted(Request):
+        __slots__ = ("extra",)
+
+    app.request_class = Slotted
+    app.add_url_rule("/", "index", lambda: "x")
+    with pytest.raises(TypeError, match="Slotted cannot serve ASGI requests"):
+        run(app, http_scope(), [])

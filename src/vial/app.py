@@ -36,6 +36,7 @@ from werkzeug.routing import RequestRedirect, RoutingException
 from . import _env, signals
 from ._async import async_to_sync, is_async_callable, to_async
 from ._lazy import lazy
+from .asgi import ASGIRequest
 from .asgi import serve as _serve_asgi
 from .config import Config, ConfigAttribute
 from .ctx import (
@@ -182,6 +183,7 @@ class Vial(Scaffold):
     # specialises no method call on the object: each app._handle(...) would
     # then cost a full lookup. The dict keeps the rest, and whatever else is set.
     __slots__ = (
+        "_asgi_request_class",
         "_async_endpoint_plans",
         "_async_views",
         "_domain_mode",
@@ -315,6 +317,8 @@ class Vial(Scaffold):
         self.after_serving_funcs: list[t.Callable[[], t.Any]] = []
         self.template_context_processors[None].append(_default_template_ctx_processor)
         self._got_first_request = False
+        #: ``request_class`` made fit for ASGI, read once the app is set up (asgi.py).
+        self._asgi_request_class: type[ASGIRequest] | None = None
         self._serving = False
         self._setup_lock = threading.Lock()
         self._plans: dict[tuple[str | None, bool], _Plan] = {}

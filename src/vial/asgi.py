@@ -214,7 +214,7 @@ async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
     if scope["type"] != "http":
         await _serve_other(app, scope, receive, send)
         return
-    request = ASGIRequest(scope, b"", app)
+    request = (app._asgi_request_class or _request_class(app))(scope, b"", app)
     names = request._header_map
     if (
         request.method not in _BODILESS_METHODS
@@ -330,6 +330,47 @@ async def serve(app: Vial, scope: dict[str, t.Any], receive: Receive, send: Send
         await send({"type": "http.response.body", "body": body})
     else:
         await send_response(response, request.method, send)
+
+
+def _request_class(app: Vial) -> type[ASGIRequest]:
+    """The class of the app's ASGI requests; kept once the app is set up."""
+    cls = _asgi_class(app.request_class)
+    if app._got_first_request:
+        app._asgi_request_class = cls
+    return cls
+
+
+_combined: dict[type[Request], type[ASGIRequest]] = {}
+
+
+def _asgi_class(request_class: type[Request]) -> type[ASGIRequest]:
+    """``request_class`` (``Vial.request_class``, a WSGI request) made to read an ASGI scope.
+
+    A subclass of :class:`Request` keeps its name and what it adds, on top of
+    :class:`ASGIRequest`; a subclass of ``ASGIRequest`` is used as it is.
+    """
+    if issubclass(request_class, ASGIRequest):
+        return request_class
+    if request_class is Request:
+        return ASGIRequest
+    combined = _combined.get(request_class)
+    if combined is None:
+        namespace = {
+            "__slots__": (),
+            "__module__": request_class.__module__,
+            "__qualname__": request_class.__qualname__,
+            "__doc__": request_class.__doc__,
+        }
+        try:
+            combined = type(request_class.__name__, (ASGIRequest, request_class), namespace)
+        except TypeError:
+            raise TypeError(
+                f"request_class {request_class.__qualname__} cannot serve ASGI requests: its"
+                " __slots__ conflict with ASGIRequest's. Remove its __slots__, or derive the"
+                " class from vial.asgi.ASGIRequest to serve it over ASGI only."
+            ) from None
+        _combined[request_class] = combined
+    return combined
 
 
 async def _teardown(app: Vial, ctx: RequestContext, error: BaseException | None) -> None:
