@@ -43,7 +43,7 @@ from .ctx import (
     AppContext,
     RequestContext,
     _AppCtxGlobals,
-    _cv_ctx,
+    _current_ctx,
     _request_ctx,
 )
 from .helpers import (
@@ -534,7 +534,7 @@ class Vial(Scaffold):
 
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add the context processors' values to ``context``; the caller's values win."""
-        ctx = _cv_ctx.get()
+        ctx = _current_ctx()
         if isinstance(ctx, RequestContext):
             processors = self._request_plan(ctx.request.url_rule).context_processors
         else:
@@ -649,7 +649,7 @@ class Vial(Scaffold):
         **values: t.Any,
     ) -> str:
         """Build the URL of ``endpoint``; see :func:`vial.url_for`."""
-        ctx = _cv_ctx.get()
+        ctx = _current_ctx()
         request: Request | None = None
         if isinstance(ctx, RequestContext):
             request = ctx.request
@@ -1135,7 +1135,7 @@ class Vial(Scaffold):
         self, e: Exception, blueprints: t.Sequence[str] | None = None
     ) -> t.Callable[[t.Any], t.Any] | None:
         if blueprints is None:
-            ctx = _cv_ctx.get()
+            ctx = _current_ctx()
             rule = ctx.request.url_rule if isinstance(ctx, RequestContext) else None
             blueprints = self._request_plan(rule).blueprints
         key = (type(e), blueprints[0] if blueprints else None)
@@ -1215,7 +1215,7 @@ class Vial(Scaffold):
 
     def log_exception(self, exc_info: t.Any) -> None:
         """Log an unhandled exception with the request's path and method."""
-        ctx = _cv_ctx.get()
+        ctx = _current_ctx()
         where = ""
         if isinstance(ctx, RequestContext):
             where = f" on {ctx.request.path} [{ctx.request.method}]"
@@ -1380,4 +1380,4 @@ def _static_view(app: Vial) -> t.Callable[..., Response]:
 
 
 def _has_request() -> bool:
-    return isinstance(_cv_ctx.get(), RequestContext)
+    return isinstance(_current_ctx(), RequestContext)

@@ -124,6 +124,10 @@ class _NoContext:
 
 _NO_CONTEXT = _NoContext()
 _cv_ctx: contextvars.ContextVar[t.Any] = contextvars.ContextVar("vial.ctx", default=_NO_CONTEXT)
+#: ``_cv_ctx.get``, read once: other modules import it, and Python 3.11 treats a
+#: name bound by an import as a module, so ``_cv_ctx.get()`` there would be an
+#: unspecialised attribute lookup per call.
+_current_ctx = _cv_ctx.get
 
 
 class AppContext:

@@ -11,7 +11,7 @@ import typing as t
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import RequestRedirect
 
-from .ctx import RequestContext, _cv_ctx
+from .ctx import RequestContext, _current_ctx
 
 if t.TYPE_CHECKING:
     from jinja2 import BaseLoader
@@ -150,7 +150,7 @@ def explain_template_loading_attempts(
 
 def _blueprint_hint() -> list[str]:
     """A pointer to the blueprint handling the current request, if one is."""
-    ctx = _cv_ctx.get()
+    ctx = _current_ctx()
     if isinstance(ctx, RequestContext) and ctx.request.blueprint is not None:
         return [
             f"  The request is handled by blueprint {ctx.request.blueprint!r}:"

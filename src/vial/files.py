@@ -24,7 +24,7 @@ from werkzeug.security import safe_join
 from werkzeug.utils import get_content_type
 from werkzeug.wsgi import FileWrapper, wrap_file
 
-from .ctx import _cv_ctx
+from .ctx import _current_ctx
 
 if t.TYPE_CHECKING:
     from .app import Vial
@@ -91,7 +91,7 @@ def send_file(
     object. ``max_age`` (seconds, or a function of the path) sets
     ``Cache-Control``; by default ``app.get_send_file_max_age`` decides.
     """
-    ctx = _cv_ctx.get()
+    ctx = _current_ctx()
     app: Vial = ctx.app
     req: Request = ctx.request
     if max_age is None:
@@ -220,7 +220,7 @@ def send_from_directory(
     ``..``, absolute paths, backslashes on Windows, NUL bytes and symlinks that
     lead out of ``directory`` all give 404.
     """
-    ctx = _cv_ctx.get()
+    ctx = _current_ctx()
     app: Vial = ctx.app
     directory = os.fspath(directory)
     if not os.path.isabs(directory):

@@ -13,7 +13,7 @@ from werkzeug.sansio.response import Response as SansIOResponse
 from werkzeug.urls import iri_to_uri
 
 from . import signals
-from .ctx import _NO_CONTEXT, RequestContext, _cv_ctx, _request_ctx
+from .ctx import _NO_CONTEXT, RequestContext, _current_ctx, _cv_ctx, _request_ctx
 from .files import send_file as send_file
 from .files import send_from_directory as send_from_directory
 from .globals import current_app, request, session
@@ -86,7 +86,7 @@ def _escape(s: str) -> str:
 def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
     """A response that redirects the client to ``location`` (302 unless ``code`` says otherwise)."""
     if Response is None:
-        ctx = _cv_ctx.get()
+        ctx = _current_ctx()
         if ctx is not _NO_CONTEXT:
             return t.cast("Vial", ctx.app).redirect(location, code)
         Response = _DefaultResponse
@@ -116,7 +116,7 @@ def abort(code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
     """
     if isinstance(code, (Response, SansIOResponse)):
         raise HTTPException(response=code)  # type: ignore[arg-type]
-    ctx = _cv_ctx.get()
+    ctx = _current_ctx()
     aborter = ctx.app.aborter if ctx is not _NO_CONTEXT else _aborter
     aborter(code, *args, **kwargs)
     raise AssertionError("the aborter returned")  # pragma: no cover - an aborter raises
@@ -128,7 +128,7 @@ def make_response(*args: t.Any) -> Response:
     ``make_response()`` gives an empty response; one argument or several (a
     tuple) are converted as a view's return value would be.
     """
-    app = _cv_ctx.get().app
+    app = _current_ctx().app
     if not args:
         return app.response_class()  # type: ignore[no-any-return]
     if len(args) == 1:
@@ -152,7 +152,7 @@ def stream_with_context(
             return stream_with_context(generator_or_function(*args, **kwargs))  # type: ignore[operator]
 
         return update_wrapper(decorator, generator_or_function)  # type: ignore[return-value, arg-type]
-    ctx = _cv_ctx.get()
+    ctx = _current_ctx()
     if not isinstance(ctx, RequestContext):
         raise RuntimeError(
             "'stream_with_context' can only be used when a request context is active, such"

@@ -435,9 +435,9 @@ class Request:
         """The app this request belongs to, else the current app, else None."""
         if self._app is not None:
             return self._app
-        from .ctx import _NO_CONTEXT, _cv_ctx
+        from .ctx import _NO_CONTEXT, _current_ctx
 
-        ctx = _cv_ctx.get()
+        ctx = _current_ctx()
         return None if ctx is _NO_CONTEXT else ctx.app
 
     @lazy

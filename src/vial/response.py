@@ -17,7 +17,7 @@ from werkzeug import http
 from werkzeug.datastructures import Headers, HeaderSet, ResponseCacheControl
 from werkzeug.utils import get_content_type
 
-from .ctx import _cv_ctx
+from .ctx import _current_ctx
 
 __all__ = ["Response"]
 
@@ -31,6 +31,11 @@ _HTML = "text/html; charset=utf-8"
 _STATUS_LINES: dict[int, str] = {
     code: f"{code} {phrase.upper()}" for code, phrase in http.HTTP_STATUS_CODES.items()
 }
+
+
+#: The status line of a known code, else None: ``_STATUS_LINES.get`` read once
+#: (a module that imports the dict would look ``get`` up unspecialised each call).
+_known_status_line = _STATUS_LINES.get
 
 
 def status_line(code: int) -> str:
@@ -170,7 +175,7 @@ class Response:
     def max_cookie_size(self) -> int:
         """The largest ``Set-Cookie`` value before a warning: ``MAX_COOKIE_SIZE`` (0 disables)."""
         try:
-            return int(_cv_ctx.get().app.config["MAX_COOKIE_SIZE"])
+            return int(_current_ctx().app.config["MAX_COOKIE_SIZE"])
         except RuntimeError:
             return 4093
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import jinja2
 from jinja2 import BaseLoader, Template, TemplateNotFound
 
-from .ctx import _NO_CONTEXT, RequestContext, _cv_ctx
+from .ctx import _NO_CONTEXT, RequestContext, _current_ctx
 from .globals import g, request, session
 from .signals import before_render_template, template_rendered
 
@@ -213,7 +213,7 @@ def _default_template_ctx_processor() -> dict[str, t.Any]:
     faster than the proxies. ``session`` stays the proxy, so a template that
     never uses it neither opens the session nor marks it accessed.
     """
-    ctx = _cv_ctx.get()
+    ctx = _current_ctx()
     if ctx is _NO_CONTEXT:
         return {}
     if isinstance(ctx, RequestContext):
@@ -242,13 +242,13 @@ def render_template(template_name_or_list: _TemplateRef, **context: t.Any) -> st
     ``jinja2.TemplateNotFound`` when there is none. Needs an app context.
     Example: ``render_template("hello.html", name=name)``.
     """
-    app: Vial = _cv_ctx.get().app
+    app: Vial = _current_ctx().app
     return _render(app, _get_template(app, template_name_or_list), context)
 
 
 def render_template_string(source: str, **context: t.Any) -> str:
     """Render the template ``source`` (a string of Jinja code) with ``context``."""
-    app: Vial = _cv_ctx.get().app
+    app: Vial = _current_ctx().app
     return _render(app, app.jinja_env.from_string(source), context)
 
 
@@ -266,7 +266,7 @@ def _stream(app: Vial, template: Template, context: dict[str, t.Any]) -> Iterato
                 app, _async_wrapper=app.ensure_sync, template=template, context=context
             )
 
-    if isinstance(_cv_ctx.get(), RequestContext):
+    if isinstance(_current_ctx(), RequestContext):
         # The response body is consumed after the view returns: keep the
         # request context (request, session, g) alive until then.
         from .helpers import stream_with_context
@@ -280,11 +280,11 @@ def stream_template(template_name_or_list: _TemplateRef, **context: t.Any) -> It
 
     Inside a request the iterator keeps the request context active while it runs.
     """
-    app: Vial = _cv_ctx.get().app
+    app: Vial = _current_ctx().app
     return _stream(app, _get_template(app, template_name_or_list), context)
 
 
 def stream_template_string(source: str, **context: t.Any) -> Iterator[str]:
     """Render the template ``source`` piece by piece, like :func:`stream_template`."""
-    app: Vial = _cv_ctx.get().app
+    app: Vial = _current_ctx().app
     return _stream(app, app.jinja_env.from_string(source), context)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from werkzeug.wsgi import ClosingIterator
 
 from .ctx import RequestContext
-from .response import _STATUS_LINES, Response, bodiless_headers, status_line
+from .response import Response, _known_status_line, bodiless_headers, status_line
 
 if t.TYPE_CHECKING:
     from .app import Vial
@@ -31,7 +31,7 @@ def send_response(
 ) -> Iterable[bytes]:
     """Start the WSGI response and return the body iterable."""
     code = response._status_code
-    status = response._status or _STATUS_LINES.get(code) or status_line(code)
+    status = response._status or _known_status_line(code) or status_line(code)
     if code == 204 or code == 304 or environ.get("REQUEST_METHOD") == "HEAD":
         start_response(status, bodiless_headers(response) or response._headers_list)
         response.close()

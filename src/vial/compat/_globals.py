@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import typing as t
 
-from ..ctx import _NO_APP, _NO_CONTEXT, _NO_REQUEST, AppContext, RequestContext, _cv_ctx
+from ..ctx import (
+    _NO_APP,
+    _NO_CONTEXT,
+    _NO_REQUEST,
+    AppContext,
+    RequestContext,
+    _current_ctx,
+)
 
 
 def _current_app_ctx() -> AppContext:
-    ctx = _cv_ctx.get()
+    ctx = _current_ctx()
     if ctx is _NO_CONTEXT:
         raise RuntimeError(_NO_APP)
     return t.cast(AppContext, ctx)
 
 
 def _current_request_ctx() -> RequestContext:
-    ctx = _cv_ctx.get()
+    ctx = _current_ctx()
     if not isinstance(ctx, RequestContext):
         raise RuntimeError(_NO_REQUEST)
     return ctx
@@ -94,7 +101,7 @@ class _ContextLookup:
 
     def get(self, default: t.Any = _MISSING) -> t.Any:
         """The innermost context of this kind, else ``default``."""
-        ctx = _cv_ctx.get()
+        ctx = _current_ctx()
         if isinstance(ctx, self._kind):
             return ctx
         if default is _MISSING:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json as _json
 from typing import IO, Any, AnyStr
 
-from ..ctx import _NO_CONTEXT, _cv_ctx
+from ..ctx import _NO_CONTEXT, _current_ctx
 from .provider import JSONProvider, _default
 
 __all__ = ["dump", "dumps", "jsonify", "load", "loads"]
@@ -19,7 +19,7 @@ __all__ = ["dump", "dumps", "jsonify", "load", "loads"]
 
 def _current_provider() -> JSONProvider | None:
     """Return the current app's provider, or ``None`` outside an application context."""
-    ctx = _cv_ctx.get()
+    ctx = _current_ctx()
     if ctx is _NO_CONTEXT:
         return None
     return ctx.app.json  # type: ignore[no-any-return]
