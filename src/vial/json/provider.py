@@ -14,6 +14,7 @@ from typing import IO, Any, AnyStr, Protocol
 from werkzeug.http import http_date
 
 from ..response import Response as _Response
+from ..response import _text_response
 
 __all__ = ["DefaultJSONProvider", "JSONProvider"]
 
@@ -151,14 +152,16 @@ class DefaultJSONProvider(JSONProvider):
         """
         value = self._response_value(args, kwargs)
         app = self._app
-        if self.compact is False or (self.compact is None and app.debug):
+        compact = self.compact
+        if compact is False or (compact is None and app.debug):
             body = self.dumps(value, indent=2)
         else:
             body = self._compact_encoder().encode(value)
         response_class = app.response_class
-        if self.mimetype == "application/json" and response_class is _Response:
-            return _Response._text(f"{body}\n".encode(), 200, "application/json")
-        return response_class(f"{body}\n", mimetype=self.mimetype)
+        mimetype = self.mimetype
+        if mimetype == "application/json" and response_class is _Response:
+            return _text_response(f"{body}\n".encode(), 200, mimetype)
+        return response_class(f"{body}\n", mimetype=mimetype)
 
     def _compact_encoder(self) -> json.JSONEncoder:
         """A reusable encoder for compact bodies, rebuilt when the settings change."""
