@@ -427,29 +427,32 @@ start_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return message;
 }
 
-/* Borrow the name and value of one ASGI header, a (name, value) pair of bytes; the
-   pair itself (a new reference to release after use) goes to *pair. */
+/* The name and value (new references) of one ASGI header, a (name, value) pair of
+   bytes. Held, not borrowed: a list pair could change while the dict compares keys. */
 static int
-header_pair(PyObject *item, PyObject **pair, PyObject **name, PyObject **value)
+header_pair(PyObject *item, PyObject **name, PyObject **value)
 {
-    *pair = PySequence_Fast(item, "an ASGI header is a (name, value) pair");
-    if (*pair == NULL) {
+    PyObject *pair = PySequence_Fast(item, "an ASGI header is a (name, value) pair");
+    if (pair == NULL) {
         return -1;
     }
-    if (PySequence_Fast_GET_SIZE(*pair) != 2) {
+    if (PySequence_Fast_GET_SIZE(pair) != 2) {
         PyErr_Format(PyExc_ValueError, "an ASGI header is a (name, value) pair, not %zd items",
-                     PySequence_Fast_GET_SIZE(*pair));
-        Py_CLEAR(*pair);
+                     PySequence_Fast_GET_SIZE(pair));
+        Py_DECREF(pair);
         return -1;
     }
-    *name = PySequence_Fast_GET_ITEM(*pair, 0);
-    *value = PySequence_Fast_GET_ITEM(*pair, 1);
+    *name = PySequence_Fast_GET_ITEM(pair, 0);
+    *value = PySequence_Fast_GET_ITEM(pair, 1);
     if (!PyBytes_Check(*name) || !PyBytes_Check(*value)) {
         PyErr_Format(PyExc_TypeError, "an ASGI header name and value must be bytes, not %.100s",
                      Py_TYPE(PyBytes_Check(*name) ? *value : *name)->tp_name);
-        Py_CLEAR(*pair);
+        Py_DECREF(pair);
         return -1;
     }
+    Py_INCREF(*name);
+    Py_INCREF(*value);
+    Py_DECREF(pair);
     return 0;
 }
 
@@ -493,8 +496,8 @@ header_map(PyObject *module, PyObject *headers)
         return NULL;
     }
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(items); i++) {
-        PyObject *pair, *name, *value;
-        if (header_pair(PySequence_Fast_GET_ITEM(items, i), &pair, &name, &value) < 0) {
+        PyObject *name, *value;
+        if (header_pair(PySequence_Fast_GET_ITEM(items, i), &name, &value) < 0) {
             goto error;
         }
         /* One lookup for the usual name that comes once; the dict grows unless the
@@ -507,7 +510,8 @@ header_map(PyObject *module, PyObject *headers)
             failed = joined == NULL || PyDict_SetItem(found, name, joined) < 0;
             Py_XDECREF(joined);
         }
-        Py_DECREF(pair);
+        Py_DECREF(name);
+        Py_DECREF(value);
         if (failed) {
             goto error;
         }
